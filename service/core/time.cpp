@@ -1,0 +1,170 @@
+#include "core/time.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <ctime>
+#include <fmt/format.h>
+
+namespace uda {
+namespace {
+
+// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool read_int(std::string_view s, std::size_t pos, std::size_t len, int& out) {
+  if (pos + len > s.size()) return false;
+  for (std::size_t i = pos; i < pos + len; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, out);
+  return ec == std::errc{} && p == s.data() + pos + len;
+}
+
+}  // namespace
+
+std::string format_iso8601(TimePoint t) {
+  const std::int64_t ms = to_unix_ms(t);
+  std::int64_t secs = ms / 1000;
+  std::int64_t frac = ms % 1000;
+  if (frac < 0) {
+    frac += 1000;
+    secs -= 1;
+  }
+  const std::time_t tt = static_cast<std::time_t>(secs);
+  std::tm tm{};
+#ifdef _WIN32
+  gmtime_s(&tm, &tt);
+#else
+  gmtime_r(&tt, &tm);
+#endif
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+std::optional<TimePoint> parse_iso8601(std::string_view s) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  if (s.size() < 20) return std::nullopt;
+  if (!read_int(s, 0, 4, y) || s[4] != '-' || !read_int(s, 5, 2, mo) || s[7] != '-' ||
+      !read_int(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') ||
+      !read_int(s, 11, 2, h) || s[13] != ':' || !read_int(s, 14, 2, mi) || s[16] != ':' ||
+      !read_int(s, 17, 2, se)) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  std::size_t pos = 19;
+  int ms = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    int digits = 0;
+    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+      if (digits < 3) ms = ms * 10 + (s[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    if (digits == 0) return std::nullopt;
+    for (int i = digits; i < 3; ++i) ms *= 10;
+  }
+  int offset_min = 0;
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    ++pos;
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    const int sign = s[pos] == '-' ? -1 : 1;
+    int oh = 0, om = 0;
+    if (!read_int(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !read_int(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+      return std::nullopt;
+    }
+    offset_min = sign * (oh * 60 + om);
+    pos += 6;
+  } else {
+    return std::nullopt;  // a time without a zone is ambiguous: refuse it
+  }
+  if (pos != s.size()) return std::nullopt;
+  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - offset_min * 60;
+  return from_unix_ms(secs * 1000 + ms);
+}
+
+std::optional<Millis> parse_duration(std::string_view s) {
+  if (s == "0") return Millis(0);
+  if (s.empty()) return std::nullopt;
+  std::int64_t total = 0;
+  std::size_t pos = 0;
+  while (pos < s.size()) {
+    std::int64_t n = 0;
+    auto [p, ec] = std::from_chars(s.data() + pos, s.data() + s.size(), n);
+    if (ec != std::errc{} || n < 0) return std::nullopt;
+    pos = static_cast<std::size_t>(p - s.data());
+    std::size_t unit_end = pos;
+    while (unit_end < s.size() && std::isalpha(static_cast<unsigned char>(s[unit_end]))) ++unit_end;
+    const auto unit = s.substr(pos, unit_end - pos);
+    std::int64_t mult = 0;
+    if (unit == "ms") {
+      mult = 1;
+    } else if (unit == "s") {
+      mult = 1000;
+    } else if (unit == "m") {
+      mult = 60'000;
+    } else if (unit == "h") {
+      mult = 3'600'000;
+    } else if (unit == "d") {
+      mult = 86'400'000;
+    } else {
+      return std::nullopt;
+    }
+    if (n > (INT64_MAX / 4) / mult) return std::nullopt;
+    total += n * mult;
+    if (total > INT64_MAX / 4) return std::nullopt;
+    pos = unit_end;
+  }
+  return Millis(total);
+}
+
+std::string format_duration(Millis d) {
+  std::int64_t ms = d.count();
+  if (ms == 0) return "0s";
+  std::string out;
+  const std::pair<std::int64_t, const char*> units[] = {
+      {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}, {1, "ms"}};
+  if (ms < 0) {
+    out = "-";
+    ms = -ms;
+  }
+  for (const auto& [mult, name] : units) {
+    if (ms >= mult) {
+      out += std::to_string(ms / mult) + name;
+      ms %= mult;
+    }
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view s) {
+  std::uint64_t n = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc{} || s.empty()) return std::nullopt;
+  const auto unit = s.substr(static_cast<std::size_t>(p - s.data()));
+  std::uint64_t mult = 0;
+  if (unit.empty() || unit == "B") {
+    mult = 1;
+  } else if (unit == "KiB" || unit == "KB" || unit == "K") {
+    mult = 1024;
+  } else if (unit == "MiB" || unit == "MB" || unit == "M") {
+    mult = 1024 * 1024;
+  } else if (unit == "GiB" || unit == "GB" || unit == "G") {
+    mult = 1024ULL * 1024 * 1024;
+  } else {
+    return std::nullopt;
+  }
+  if (n > UINT64_MAX / mult) return std::nullopt;
+  return n * mult;
+}
+
+}  // namespace uda

@@ -1,0 +1,157 @@
+#pragma once
+// The durable heart of the agent: received triggers (audit), decisions, jobs
+// and their attempt history in one SQLite database (WAL, synchronous=FULL).
+//
+// Life of a trigger:
+//   insert_triggers()      -> triggers.state = 'received'   (the acknowledgement point)
+//   record_decisions()     -> 'skipped', or 'decided' + a job (or linked to an existing job
+//                             with the same idempotency key: decision 'duplicate')
+//   claim_due()            -> job 'leased' (attempts + 1, lease_owner, lease_expires_at)
+//   complete()/retry_later()/dead_letter()/release()
+//                          -> job 'done' | 'pending' | 'dead' | 'pending'; one attempts row each
+//
+// Every method is thread-safe (one connection behind a mutex) and every SQL
+// statement is parameterized. Other processes (the CLI) open the same file.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/decision.hpp"
+#include "core/job.hpp"
+#include "core/result.hpp"
+#include "core/time.hpp"
+#include "core/trigger.hpp"
+
+namespace uda {
+
+struct StoreOptions {
+  std::filesystem::path path;                      // created with its parent dirs if missing
+  Millis busy_timeout{5000};                       // wait for another writer (CLI) at most this long
+  Millis duplicate_window{Millis(24 * 3600 * 1000)};  // a done job with the same key this recent
+                                                      // makes a new Create a duplicate
+  bool read_only = false;                          // CLI readers: never migrates or writes
+};
+
+// Trigger as stored, with what became of it.
+struct TriggerRecord {
+  Trigger trigger;
+  std::string state;  // "received" | "decided" | "skipped"
+  std::optional<TimePoint> decided_at;
+  std::string decision;  // "" | "create" | "skip" | "duplicate"
+  std::string rule;      // rule that decided
+  std::string reason;    // the decision's sentence
+  std::string trace_json;  // the rules trace (JSON array) for `jobs show` / explain
+  std::optional<std::int64_t> job_id;
+  std::optional<JobState> job_state;  // state of the linked job, if any
+};
+
+struct Attempt {
+  std::int64_t job_id = 0;
+  int attempt = 0;  // 1-based
+  TimePoint started_at{};
+  TimePoint finished_at{};
+  std::string outcome;  // "ok" | "retry" | "fail" | "released" | "lease-expired"
+  std::string detail;
+};
+
+struct DecisionOutcome {
+  std::string trigger_id;
+  std::string decision;  // "create" | "skip" | "duplicate"
+  std::optional<std::int64_t> job_id;
+};
+
+struct StoreCounts {
+  std::int64_t triggers_received = 0;  // awaiting a decision
+  std::map<std::string, std::int64_t> jobs_by_state;  // "pending" -> n, ...
+  std::optional<TimePoint> oldest_pending;             // min created_at of pending/leased jobs
+};
+
+class JobStore {
+ public:
+  // Opens (creating and migrating to the latest schema unless read_only).
+  static Expected<std::unique_ptr<JobStore>> open(const StoreOptions& options);
+  ~JobStore();
+  JobStore(const JobStore&) = delete;
+  JobStore& operator=(const JobStore&) = delete;
+
+  [[nodiscard]] int schema_version() const;
+  [[nodiscard]] const StoreOptions& options() const { return options_; }
+
+  // --- intake -------------------------------------------------------------
+  // All triggers in ONE transaction (group commit). Result[i] is true when
+  // trigger i was inserted, false when a trigger with that id already existed
+  // (the earlier one is kept untouched). Returns only after the commit.
+  Expected<std::vector<bool>> insert_triggers(std::span<const Trigger> triggers);
+
+  // --- decisions ----------------------------------------------------------
+  // Oldest first, at most `limit`, state 'received'.
+  Expected<std::vector<Trigger>> received_triggers(std::size_t limit);
+  // Records every decision in ONE transaction. Skip -> trigger 'skipped'.
+  // Create -> a new pending job (next_attempt_at = now) unless a job with the
+  // same idempotency key is pending/leased, or done within duplicate_window:
+  // then the trigger is linked to that job with decision 'duplicate'.
+  // Triggers no longer in state 'received' are left alone (not in the result).
+  Expected<std::vector<DecisionOutcome>> record_decisions(
+      std::span<const std::pair<std::string, Decision>> decisions, TimePoint now);
+
+  // --- dispatch -----------------------------------------------------------
+  // Pending jobs with next_attempt_at <= now, oldest due first: marks them
+  // leased by `owner` until now + lease and increments attempts.
+  Expected<std::vector<Job>> claim_due(std::size_t limit, TimePoint now, Millis lease,
+                                       const std::string& owner);
+  // Earliest next_attempt_at among pending jobs.
+  Expected<std::optional<TimePoint>> next_due();
+  // The following act only on a job leased by `owner`; otherwise they return
+  // an error "job N is not leased by <owner>" and change nothing.
+  Status complete(std::int64_t job_id, const std::string& owner, TimePoint now,
+                  const std::string& detail);
+  Status retry_later(std::int64_t job_id, const std::string& owner, TimePoint now,
+                     TimePoint next_attempt_at, const std::string& error, bool verify_first);
+  Status dead_letter(std::int64_t job_id, const std::string& owner, TimePoint now,
+                     const std::string& error);
+  // Shutdown: back to pending now, verify_first = 1, attempts - 1 (the attempt
+  // did not finish), attempts row 'released'.
+  Status release(std::int64_t job_id, const std::string& owner, TimePoint now);
+  // After resolving a machine name to its resource id.
+  Status set_resource_id(std::int64_t job_id, const std::string& owner, std::uint32_t resource_id);
+  // Leases that expired (lease_expires_at <= now), or every lease when `all`
+  // (start-up of the single agent that owns the store): back to pending with
+  // verify_first = 1; attempts row 'lease-expired'. Returns how many.
+  Expected<int> rearm_leases(TimePoint now, bool all);
+
+  // --- admin (CLI) ----------------------------------------------------------
+  // Newest first; `state` filters; at most `limit`.
+  Expected<std::vector<Job>> list_jobs(std::optional<JobState> state, std::size_t limit);
+  Expected<std::optional<Job>> get_job(std::int64_t job_id);
+  Expected<std::vector<Attempt>> attempts(std::int64_t job_id);
+  Expected<std::optional<TriggerRecord>> get_trigger(const std::string& trigger_id);
+  // Newest first.
+  Expected<std::vector<TriggerRecord>> list_triggers(std::size_t limit);
+  // Triggers linked to a job (the creator and its duplicates).
+  Expected<std::vector<TriggerRecord>> triggers_for_job(std::int64_t job_id);
+  // Dead or cancelled (or pending) job -> pending now with attempts reset to 0.
+  // Refused while leased, when done, or when another active job has the key.
+  Status retry_now(std::int64_t job_id, TimePoint now);
+  // Pending or dead -> cancelled. Refused while leased ("in flight; try again")
+  // and when done.
+  Status cancel(std::int64_t job_id, TimePoint now);
+  Expected<StoreCounts> counts();
+  // Deletes terminal jobs (and their attempts and triggers) finished before
+  // `older_than`, and skipped triggers decided before it. Returns rows removed.
+  Expected<std::int64_t> purge_finished(TimePoint older_than);
+
+ private:
+  struct Impl;
+  explicit JobStore(StoreOptions options, std::unique_ptr<Impl> impl);
+  StoreOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace uda
