@@ -62,6 +62,12 @@ Expected<YAML::Node> load_text(const std::string& text, const std::string& name)
 }
 
 Expected<YAML::Node> load_file(const std::filesystem::path& path) {
+  auto text = read_document(path);
+  if (!text) return text.error();
+  return load_text(*text, path.string());
+}
+
+Expected<std::string> read_document(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Error{fmt::format("{}: cannot open file (check the path and permissions)",
@@ -73,7 +79,7 @@ Expected<YAML::Node> load_file(const std::filesystem::path& path) {
   if (ss.str().size() > kMaxDocument) {
     return Error{fmt::format("{}: larger than 16 MiB; refusing to load", path.string())};
   }
-  return load_text(ss.str(), path.string());
+  return ss.str();
 }
 
 std::string where(const Doc& doc, const YAML::Node& node) {

@@ -20,6 +20,8 @@ struct Doc {
   std::string name;
 };
 
+// Reads a whole document (at most 16 MiB) with a clear error when it cannot.
+Expected<std::string> read_document(const std::filesystem::path& path);
 // Parses a file / text. Syntax errors carry name:line:column.
 Expected<YAML::Node> load_file(const std::filesystem::path& path);
 Expected<YAML::Node> load_text(const std::string& text, const std::string& name);

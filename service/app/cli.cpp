@@ -1,0 +1,109 @@
+#include "app/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <functional>
+#include <fmt/format.h>
+
+#include "app/commands.hpp"
+#include "app/logging.hpp"
+
+namespace uda {
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"uda-agent: keeps ConfigMgr user device affinity right, unattended", "uda-agent"};
+  app.set_version_flag("--version", std::string("uda-agent ") + UDA_VERSION);
+  app.require_subcommand(1);
+
+  cli::Global g;
+  const char* env_config = std::getenv("UDA_AGENT_CONFIG");
+  std::string config = env_config != nullptr ? env_config : "config/uda-agent.yaml";
+  app.add_option("-c,--config", config,
+                 "Agent configuration file (default: $UDA_AGENT_CONFIG or config/uda-agent.yaml)");
+  app.add_flag("--json", g.json, "Machine-readable JSON output");
+
+  std::function<int()> action;
+  auto* run = app.add_subcommand("run", "Run the agent in the foreground until SIGINT/SIGTERM "
+                                        "(SIGHUP reloads the rules)");
+  run->callback([&] { action = [&] { return cli::cmd_run(g); }; });
+
+  auto* check = app.add_subcommand("check-config", "Validate the configuration, rules and site "
+                                                   "fixture; exit non-zero with the first error");
+  check->callback([&] { action = [&] { return cli::cmd_check_config(g); }; });
+
+  auto* rules = app.add_subcommand("rules", "Work with the rule set");
+  rules->require_subcommand(1);
+  cli::ExplainArgs explain_args;
+  auto* explain = rules->add_subcommand(
+      "explain", "Show which rule a trigger matches and why the others did not");
+  explain->add_option("-t,--trigger", explain_args.trigger_file, "Trigger JSON file, or - for stdin")
+      ->required();
+  explain->add_option("-r,--rules", explain_args.rules_path,
+                      "Rules file to use instead of the config's rules.path");
+  explain->callback([&] { action = [&] { return cli::cmd_rules_explain(g, explain_args); }; });
+
+  cli::SubmitArgs submit_args;
+  auto* submit = app.add_subcommand("submit", "Hand a trigger to the agent (written durably to "
+                                              "the store; the running agent picks it up)");
+  submit->add_option("-k,--kind", submit_args.kind, "enrollment | osd | usage | manual | discovery");
+  submit->add_option("-m,--machine", submit_args.machine_id,
+                     "Device ResourceID (SMS_R_System.ResourceID)");
+  submit->add_option("--machine-name", submit_args.machine_name, "Device name (SMS_R_System.Name)");
+  submit->add_option("-u,--user", submit_args.user, "DOMAIN\\user or user@upn.suffix");
+  submit->add_option("-a,--attr", submit_args.attributes,
+                     "Attribute key=value (numbers and true/false keep their type); repeatable");
+  submit->add_option("--id", submit_args.id, "Trigger id (default: generated); resubmitting the "
+                                             "same id is a no-op");
+  submit->add_option("--origin", submit_args.origin, "Who is submitting (default: cli)");
+  submit->add_option("-f,--file", submit_args.file,
+                     "JSON file with one trigger or an array of them (- for stdin)");
+  submit->callback([&] { action = [&] { return cli::cmd_submit(g, submit_args); }; });
+
+  auto* jobs = app.add_subcommand("jobs", "Inspect and steer queued work (safe while the agent runs)");
+  jobs->require_subcommand(1);
+  cli::JobsListArgs list_args;
+  auto* jobs_list = jobs->add_subcommand("list", "List jobs, newest first");
+  jobs_list->add_option("-s,--state", list_args.state, "pending | leased | done | dead | cancelled");
+  jobs_list->add_option("-n,--limit", list_args.limit, "At most this many (default 50)")
+      ->check(CLI::Range(1, 100000));
+  jobs_list->callback([&] { action = [&] { return cli::cmd_jobs_list(g, list_args); }; });
+  std::int64_t job_id = 0;
+  auto* jobs_show = jobs->add_subcommand("show", "One job with its attempts and triggers");
+  jobs_show->add_option("id", job_id, "Job id")->required();
+  jobs_show->callback([&] { action = [&] { return cli::cmd_jobs_show(g, job_id); }; });
+  auto* jobs_retry = jobs->add_subcommand("retry", "Queue a dead or cancelled job again, now");
+  jobs_retry->add_option("id", job_id, "Job id")->required();
+  jobs_retry->callback([&] { action = [&] { return cli::cmd_jobs_retry(g, job_id); }; });
+  auto* jobs_cancel = jobs->add_subcommand("cancel", "Cancel a pending or dead job");
+  jobs_cancel->add_option("id", job_id, "Job id")->required();
+  jobs_cancel->callback([&] { action = [&] { return cli::cmd_jobs_cancel(g, job_id); }; });
+
+  auto* triggers = app.add_subcommand("triggers", "Received triggers and their decisions");
+  triggers->require_subcommand(1);
+  std::size_t trigger_limit = 50;
+  auto* triggers_list = triggers->add_subcommand("list", "List triggers, newest first");
+  triggers_list->add_option("-n,--limit", trigger_limit, "At most this many (default 50)")
+      ->check(CLI::Range(1, 100000));
+  triggers_list->callback([&] { action = [&] { return cli::cmd_triggers_list(g, trigger_limit); }; });
+  std::string trigger_id;
+  auto* triggers_show = triggers->add_subcommand("show", "One trigger with its decision trace");
+  triggers_show->add_option("id", trigger_id, "Trigger id")->required();
+  triggers_show->callback([&] { action = [&] { return cli::cmd_triggers_show(g, trigger_id); }; });
+
+  auto* rel = app.add_subcommand("relationships", "Relationships in the simulated site");
+  rel->require_subcommand(1);
+  std::optional<std::int64_t> rel_machine;
+  auto* rel_list = rel->add_subcommand("list", "List SMS_UserMachineRelationship rows");
+  rel_list->add_option("-m,--machine", rel_machine, "Only this ResourceID");
+  rel_list->callback([&] { action = [&] { return cli::cmd_relationships_list(g, rel_machine); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  g.config_path = config;
+  return action ? action() : cli::kBadInput;
+}
+
+}  // namespace uda

@@ -1,0 +1,58 @@
+#pragma once
+// The CLI's commands, one file each. Every command returns the process exit
+// code: 0 ok, 1 the thing asked for failed or was refused, 2 bad input or
+// configuration (the message says what and where).
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace uda::cli {
+
+inline constexpr int kOk = 0;
+inline constexpr int kFailed = 1;
+inline constexpr int kBadInput = 2;
+
+struct Global {
+  std::filesystem::path config_path;
+  bool json = false;
+};
+
+int cmd_run(const Global& g);
+int cmd_check_config(const Global& g);
+
+struct ExplainArgs {
+  std::string trigger_file;  // path or "-"
+  std::string rules_path;    // overrides the config's rules.path
+};
+int cmd_rules_explain(const Global& g, const ExplainArgs& a);
+
+struct SubmitArgs {
+  std::string kind;
+  std::optional<std::int64_t> machine_id;
+  std::string machine_name;
+  std::string user;
+  std::vector<std::string> attributes;  // key=value
+  std::string id;
+  std::string origin = "cli";
+  std::string file;  // JSON trigger or array of triggers ("-" = stdin)
+};
+int cmd_submit(const Global& g, const SubmitArgs& a);
+
+struct JobsListArgs {
+  std::string state;
+  std::size_t limit = 50;
+};
+int cmd_jobs_list(const Global& g, const JobsListArgs& a);
+int cmd_jobs_show(const Global& g, std::int64_t id);
+int cmd_jobs_retry(const Global& g, std::int64_t id);
+int cmd_jobs_cancel(const Global& g, std::int64_t id);
+
+int cmd_triggers_list(const Global& g, std::size_t limit);
+int cmd_triggers_show(const Global& g, const std::string& id);
+
+int cmd_relationships_list(const Global& g, std::optional<std::int64_t> machine);
+
+}  // namespace uda::cli

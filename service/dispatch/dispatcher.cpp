@@ -1,0 +1,288 @@
+#include "dispatch/dispatcher.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <random>
+#include <spdlog/spdlog.h>
+
+#include "dispatch/with_timeout.hpp"
+
+namespace uda {
+namespace {
+
+std::string join_sources(const Relationship& r) {
+  std::string out;
+  for (auto s : r.sources) {
+    if (!out.empty()) out += ",";
+    out += fmt::format("{}({})", to_string(s), static_cast<unsigned>(s));
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::uint64_t seed_or_random(std::uint64_t seed) { return seed != 0 ? seed : std::random_device{}(); }
+
+}  // namespace
+
+Dispatcher::Dispatcher(asio::io_context& io, JobStore& store, Provider& provider,
+                       DispatcherOptions options, const TimeSource& time, std::string owner)
+    : io_(io),
+      store_(store),
+      provider_(provider),
+      options_(options),
+      time_(time),
+      owner_(std::move(owner)),
+      backoff_(options.backoff, seed_or_random(options.seed)),
+      breaker_(options.breaker),
+      timer_(io) {}
+
+void Dispatcher::start() {
+  loop_running_ = true;
+  asio::co_spawn(io_, loop(), asio::detached);
+}
+
+void Dispatcher::wake() {
+  wake_pending_ = true;
+  timer_.cancel();
+}
+
+Awaitable<void> Dispatcher::loop() {
+  while (!stopping_) {
+    const TimePoint now = time_.now();
+    // Leases can only expire if a call outlived the lease (a hung provider) or
+    // another process claimed; re-arm them now and then.
+    if (now - last_rearm_ >= options_.lease / 2) {
+      last_rearm_ = now;
+      if (auto n = store_.rearm_leases(now, false); !n) {
+        spdlog::error("dispatcher: re-arming expired leases failed: {}", n.error().message);
+      } else if (*n > 0) {
+        spdlog::warn("dispatcher: re-armed {} expired lease(s); they will be verified first", *n);
+      }
+    }
+
+    const BreakerState breaker = breaker_.state(now);
+    std::size_t limit = 0;
+    const int free = options_.concurrency - in_flight();
+    if (breaker == BreakerState::Closed) {
+      limit = static_cast<std::size_t>(std::max(0, free));
+    } else if (breaker == BreakerState::HalfOpen && in_flight() == 0) {
+      limit = 1;  // the probe
+    }
+    bool claimed_all = false;
+    if (limit > 0) {
+      auto jobs = store_.claim_due(limit, now, options_.lease, owner_);
+      if (!jobs) {
+        spdlog::error("dispatcher: claiming due jobs failed: {}", jobs.error().message);
+      } else {
+        claimed_all = jobs->size() == limit;
+        for (auto& job : *jobs) {
+          ++stats_.claimed;
+          in_flight_.insert(job.id);
+          asio::co_spawn(io_, run_job(std::move(job)), asio::detached);
+        }
+      }
+    }
+
+    // Sleep until the next thing can happen: a job falls due, the breaker
+    // lets a probe through, a call finishes, new work arrives, or the poll.
+    Millis wait = options_.poll_interval;
+    if (breaker == BreakerState::Open) {
+      wait = std::min(wait, std::max(Millis(1), std::chrono::duration_cast<Millis>(
+                                                    breaker_.reopens_at() - now)));
+    } else if (claimed_all && in_flight() < options_.concurrency) {
+      wait = Millis(0);  // more may be due right now
+    } else if (in_flight() < options_.concurrency) {
+      if (auto due = store_.next_due(); due && *due) {
+        wait = std::clamp(std::chrono::duration_cast<Millis>(**due - now), Millis(0), wait);
+      }
+    }
+    if (wake_pending_) {
+      wake_pending_ = false;
+      wait = Millis(0);
+    }
+    if (wait > Millis(0)) {
+      timer_.expires_after(wait);
+      boost::system::error_code ec;
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      wake_pending_ = false;
+    } else {
+      co_await asio::post(io_, asio::use_awaitable);  // let calls and other work run
+    }
+  }
+  loop_running_ = false;
+}
+
+void Dispatcher::note_call(const CallStatus& status) {
+  ++stats_.calls;
+  if (status.outcome == CallOutcome::Retry) {
+    const int before = breaker_.times_opened();
+    breaker_.on_transient_failure(time_.now());
+    if (breaker_.times_opened() != before) {
+      ++stats_.breaker_opened;
+      spdlog::warn("breaker provider={} state=open failures={} reopens_at={} reason=\"{}\"",
+                   provider_.name(), breaker_.consecutive_failures(),
+                   format_iso8601(breaker_.reopens_at()), status.detail);
+    }
+  } else {
+    if (breaker_.state(time_.now()) != BreakerState::Closed) {
+      spdlog::info("breaker provider={} state=closed (probe answered)", provider_.name());
+    }
+    breaker_.on_success();  // the site answered: it is healthy, even if it said no
+  }
+}
+
+Awaitable<void> Dispatcher::run_job(Job job) {
+  const std::int64_t id = job.id;
+  if (!breaker_.allow(time_.now())) {
+    // The breaker opened after this job was claimed: give it back untouched.
+    if (auto st = store_.release(id, owner_, time_.now()); !st) {
+      spdlog::error("job={} release failed: {}", id, st.error().message);
+    }
+    ++stats_.released;
+  } else {
+    co_await run_job_steps(job);
+  }
+  in_flight_.erase(id);
+  if (stopping_) {
+    if (in_flight_.empty() && idle_signal_) idle_signal_->cancel();
+  } else {
+    wake();  // a slot is free
+  }
+}
+
+Awaitable<void> Dispatcher::run_job_steps(Job& job) {
+  Provider* provider = &provider_;
+  const auto timeout = options_.call_timeout;
+
+  // 1. A trigger that named only a machine: find its resource id.
+  if (!job.machine_resource_id) {
+    const std::string name = job.machine_name.value_or("");
+    auto r = co_await with_timeout<ResolveResult>(
+        [provider, name]() { return provider->resolve_machine(name); }, timeout);
+    if (!r) r = ResolveResult{CallStatus::retry("resolve timed out after " + format_duration(timeout)), {}};
+    note_call(r->status);
+    if (r->status.outcome == CallOutcome::Retry) co_return finish_retry(job, r->status, job.verify_first);
+    if (r->status.outcome == CallOutcome::Fail) co_return finish_dead(job, r->status.detail);
+    if (!r->resource_id) {
+      co_return finish_dead(job, fmt::format("no device named '{}' in the site (SMS_R_System.Name)", name));
+    }
+    job.machine_resource_id = r->resource_id;
+    if (auto st = store_.set_resource_id(job.id, owner_, *r->resource_id); !st) {
+      spdlog::error("job={} trigger={} could not record resource id: {}", job.id, job.trigger_id,
+                    st.error().message);
+      co_return;  // lease lost (shutdown released it): the next run starts over
+    }
+  }
+  const std::uint32_t resource_id = *job.machine_resource_id;
+
+  // 2. Check first: always when configured, and after any ambiguous failure
+  //    (the earlier call may have had its effect).
+  if (options_.verify_before_create || job.verify_first) {
+    const std::string user = job.user;
+    auto f = co_await with_timeout<FindResult>(
+        [provider, resource_id, user]() { return provider->find_relationship(resource_id, user); },
+        timeout);
+    if (!f) f = FindResult{CallStatus::retry("existence check timed out after " + format_duration(timeout)), {}};
+    note_call(f->status);
+    if (f->status.outcome == CallOutcome::Retry) co_return finish_retry(job, f->status, job.verify_first);
+    if (f->status.outcome == CallOutcome::Fail) co_return finish_dead(job, f->status.detail);
+    if (f->relationship && f->relationship->is_active && f->relationship->has_type(job.type)) {
+      ++stats_.already_present;
+      co_return finish_done(job, fmt::format("already present (sources: {})",
+                                             join_sources(*f->relationship)));
+    }
+  }
+
+  // 3. CreateRelationship.
+  RelationshipRequest req{resource_id, job.user, job.source, job.type, job.trigger_id};
+  auto c = co_await with_timeout<CreateResult>(
+      [provider, req]() { return provider->create_relationship(req); }, timeout);
+  if (!c) {
+    c = CreateResult{CallStatus::retry("CreateRelationship timed out after " + format_duration(timeout),
+                                       /*ambiguous=*/true),
+                     false};
+  }
+  note_call(c->status);
+  switch (c->status.outcome) {
+    case CallOutcome::Ok:
+      co_return finish_done(job, c->already_existed ? "source added to existing relationship"
+                                                     : "created");
+    case CallOutcome::Retry:
+      co_return finish_retry(job, c->status, c->status.ambiguous || job.verify_first);
+    case CallOutcome::Fail:
+      co_return finish_dead(job, c->status.detail);
+  }
+}
+
+void Dispatcher::finish_done(const Job& job, const std::string& detail) {
+  if (auto st = store_.complete(job.id, owner_, time_.now(), detail); !st) {
+    spdlog::error("job={} trigger={} could not be completed: {}", job.id, job.trigger_id,
+                  st.error().message);
+    return;
+  }
+  ++stats_.done;
+  spdlog::info("job={} trigger={} machine={} user=\"{}\" source={}({}) attempt={} outcome=done "
+               "detail=\"{}\"",
+               job.id, job.trigger_id, job.machine_resource_id.value_or(0), job.user,
+               to_string(job.source), static_cast<unsigned>(job.source), job.attempts, detail);
+}
+
+void Dispatcher::finish_retry(const Job& job, const CallStatus& status, bool verify_first) {
+  if (backoff_.exhausted(job.attempts)) {
+    finish_dead(job, fmt::format("gave up after {} attempts; last error: {}", job.attempts,
+                                 status.detail));
+    return;
+  }
+  Millis delay = backoff_.next_delay(job.attempts);
+  if (status.retry_after) delay = std::max(delay, *status.retry_after);
+  const TimePoint now = time_.now();
+  if (auto st = store_.retry_later(job.id, owner_, now, now + delay, status.detail, verify_first);
+      !st) {
+    spdlog::error("job={} trigger={} could not be rescheduled: {}", job.id, job.trigger_id,
+                  st.error().message);
+    return;
+  }
+  ++stats_.retried;
+  spdlog::warn("job={} trigger={} attempt={}/{} outcome=retry next_in={} verify_first={} "
+               "error=\"{}\"",
+               job.id, job.trigger_id, job.attempts, options_.backoff.max_attempts,
+               format_duration(delay), verify_first, status.detail);
+}
+
+void Dispatcher::finish_dead(const Job& job, const std::string& error) {
+  if (auto st = store_.dead_letter(job.id, owner_, time_.now(), error); !st) {
+    spdlog::error("job={} trigger={} could not be dead-lettered: {}", job.id, job.trigger_id,
+                  st.error().message);
+    return;
+  }
+  ++stats_.dead;
+  spdlog::error("job={} trigger={} machine={} user=\"{}\" attempt={} outcome=dead error=\"{}\"",
+                job.id, job.trigger_id, job.machine_resource_id.value_or(0), job.user,
+                job.attempts, error);
+}
+
+Awaitable<void> Dispatcher::shutdown() {
+  stopping_ = true;
+  timer_.cancel();
+  if (!in_flight_.empty()) {
+    spdlog::info("dispatcher: stopping; waiting up to {} for {} call(s) in flight",
+                 format_duration(options_.shutdown_deadline), in_flight_.size());
+    idle_signal_ = std::make_shared<asio::steady_timer>(io_);
+    idle_signal_->expires_after(options_.shutdown_deadline);
+    boost::system::error_code ec;
+    co_await idle_signal_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  // Whatever still runs has its lease given back; the late result will find
+  // the job no longer leased by us and be dropped, and the next run checks
+  // the site before calling again (verify_first).
+  for (auto id : std::set<std::int64_t>(in_flight_)) {
+    if (auto st = store_.release(id, owner_, time_.now()); !st) {
+      spdlog::error("job={} release at shutdown failed: {}", id, st.error().message);
+    } else {
+      ++stats_.released;
+      spdlog::warn("job={} released at shutdown (call still in flight; will verify first)", id);
+    }
+  }
+  in_flight_.clear();
+}
+
+}  // namespace uda

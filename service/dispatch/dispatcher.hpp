@@ -1,0 +1,93 @@
+#pragma once
+// The dispatcher turns due jobs into provider calls. It owns everything about
+// retrying: claims with a lease, bounded concurrency, full-jitter backoff,
+// dead letters, the circuit breaker, the existence check before a create and
+// before every retry of an ambiguous failure, and a shutdown that finishes or
+// releases in-flight work within a deadline.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "core/asio.hpp"
+#include "core/job.hpp"
+#include "core/time.hpp"
+#include "dispatch/backoff.hpp"
+#include "dispatch/circuit_breaker.hpp"
+#include "providers/provider.hpp"
+#include "store/job_store.hpp"
+
+namespace uda {
+
+struct DispatcherOptions {
+  int concurrency = 8;
+  BackoffPolicy backoff;
+  BreakerPolicy breaker;
+  Millis lease{120'000};
+  Millis call_timeout{60'000};
+  Millis poll_interval{1000};
+  Millis shutdown_deadline{10'000};
+  bool verify_before_create = true;
+  std::uint64_t seed = 0;  // 0 = random
+};
+
+struct DispatcherStats {
+  std::uint64_t claimed = 0;
+  std::uint64_t calls = 0;          // provider calls of any kind
+  std::uint64_t done = 0;
+  std::uint64_t already_present = 0;
+  std::uint64_t retried = 0;
+  std::uint64_t dead = 0;
+  std::uint64_t released = 0;
+  std::uint64_t breaker_opened = 0;
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(asio::io_context& io, JobStore& store, Provider& provider, DispatcherOptions options,
+             const TimeSource& time, std::string owner);
+
+  // Starts the claim loop on the io_context.
+  void start();
+  // New work may be due: look now rather than at the next poll.
+  void wake();
+  // Stops claiming, waits for in-flight jobs up to shutdown_deadline, then
+  // releases the leases of those still running. Completes when all is settled.
+  Awaitable<void> shutdown();
+
+  [[nodiscard]] int in_flight() const { return static_cast<int>(in_flight_.size()); }
+  [[nodiscard]] BreakerState breaker_state() const { return breaker_.state(time_.now()); }
+  [[nodiscard]] const DispatcherStats& stats() const { return stats_; }
+  [[nodiscard]] const std::string& owner() const { return owner_; }
+
+ private:
+  Awaitable<void> loop();
+  Awaitable<void> run_job(Job job);
+  Awaitable<void> run_job_steps(Job& job);
+  // Outcome handlers: each writes one attempts row through the store.
+  void finish_done(const Job& job, const std::string& detail);
+  void finish_retry(const Job& job, const CallStatus& status, bool verify_first);
+  void finish_dead(const Job& job, const std::string& error);
+  void note_call(const CallStatus& status);
+
+  asio::io_context& io_;
+  JobStore& store_;
+  Provider& provider_;
+  DispatcherOptions options_;
+  const TimeSource& time_;
+  std::string owner_;
+  Backoff backoff_;
+  CircuitBreaker breaker_;
+  asio::steady_timer timer_;
+  std::set<std::int64_t> in_flight_;
+  bool stopping_ = false;
+  bool wake_pending_ = false;
+  bool loop_running_ = false;
+  TimePoint last_rearm_{};
+  DispatcherStats stats_;
+  std::shared_ptr<asio::steady_timer> idle_signal_;  // fires when in_flight_ drains during shutdown
+};
+
+}  // namespace uda

@@ -1,0 +1,105 @@
+#include "intake/decider.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "rules/engine.hpp"
+
+namespace uda {
+
+Decider::Decider(asio::io_context& io, JobStore& store, std::shared_ptr<const RuleSet> rules,
+                 const TimeSource& time, Millis poll_interval, std::size_t batch, OnJobs on_jobs)
+    : io_(io),
+      store_(store),
+      rules_(std::move(rules)),
+      time_(time),
+      poll_interval_(poll_interval),
+      batch_(batch),
+      on_jobs_(std::move(on_jobs)),
+      timer_(io) {}
+
+void Decider::start() { asio::co_spawn(io_, loop(), asio::detached); }
+
+void Decider::wake() {
+  wake_pending_ = true;
+  timer_.cancel();
+}
+
+void Decider::stop() {
+  stopping_ = true;
+  timer_.cancel();
+}
+
+void Decider::set_rules(std::shared_ptr<const RuleSet> rules) { rules_ = std::move(rules); }
+
+std::size_t Decider::run_once() {
+  std::size_t total = 0;
+  for (;;) {
+    auto triggers = store_.received_triggers(batch_);
+    if (!triggers) {
+      spdlog::error("decider: reading received triggers failed: {}", triggers.error().message);
+      return total;
+    }
+    if (triggers->empty()) return total;
+    std::vector<std::pair<std::string, Decision>> decisions;
+    decisions.reserve(triggers->size());
+    for (const auto& t : *triggers) decisions.emplace_back(t.id, decide(*rules_, t));
+
+    auto outcomes = store_.record_decisions(decisions, time_.now());
+    if (!outcomes) {
+      // Nothing was recorded (one transaction): the triggers stay 'received'
+      // and are decided again at the next pass.
+      spdlog::error("decider: recording {} decision(s) failed: {}", decisions.size(),
+                    outcomes.error().message);
+      return total;
+    }
+    bool created = false;
+    std::size_t i = 0;
+    for (const auto& o : *outcomes) {
+      while (i < decisions.size() && decisions[i].first != o.trigger_id) ++i;
+      if (i == decisions.size()) break;
+      const auto& t = (*triggers)[i];
+      const auto& d = decisions[i].second;
+      ++stats_.decided;
+      if (o.decision == "create") {
+        ++stats_.created;
+        created = true;
+        spdlog::info("trigger={} kind={} origin=\"{}\" machine=\"{}\" decision=create rule={} "
+                     "user=\"{}\" source={}({}) type={} job={}",
+                     t.id, to_string(t.kind), t.origin, t.machine.describe(), d.rule,
+                     d.user ? d.user->str() : t.user, to_string(d.source),
+                     static_cast<unsigned>(d.source), static_cast<unsigned>(d.type),
+                     o.job_id.value_or(0));
+      } else if (o.decision == "duplicate") {
+        ++stats_.duplicates;
+        spdlog::info("trigger={} kind={} machine=\"{}\" decision=duplicate rule={} user=\"{}\" "
+                     "job={} reason=\"same machine, user, source and type already queued or done\"",
+                     t.id, to_string(t.kind), t.machine.describe(), d.rule,
+                     d.user ? d.user->str() : t.user, o.job_id.value_or(0));
+      } else {
+        ++stats_.skipped;
+        spdlog::info("trigger={} kind={} origin=\"{}\" machine=\"{}\" user=\"{}\" decision=skip "
+                     "rule={} reason=\"{}\"",
+                     t.id, to_string(t.kind), t.origin, t.machine.describe(), t.user, d.rule,
+                     d.reason);
+      }
+    }
+    total += outcomes->size();
+    if (created && on_jobs_) on_jobs_();
+    if (triggers->size() < batch_) return total;
+  }
+}
+
+Awaitable<void> Decider::loop() {
+  while (!stopping_) {
+    run_once();
+    if (wake_pending_) {
+      wake_pending_ = false;
+      continue;
+    }
+    timer_.expires_after(poll_interval_);
+    boost::system::error_code ec;
+    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace uda

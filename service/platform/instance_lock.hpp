@@ -1,0 +1,28 @@
+#pragma once
+// One agent per store: the store's leases are re-armed at start-up on the
+// assumption that no other agent holds any. An exclusive lock on
+// "<store>.lock" (flock / LockFileEx) makes that assumption true; the OS
+// drops it when the process dies, even by kill -9.
+
+#include <filesystem>
+#include <memory>
+
+#include "core/result.hpp"
+
+namespace uda {
+
+class InstanceLock {
+ public:
+  // Fails with a message naming the pid written by the holder.
+  static Expected<std::unique_ptr<InstanceLock>> acquire(const std::filesystem::path& path);
+  ~InstanceLock();
+  InstanceLock(const InstanceLock&) = delete;
+  InstanceLock& operator=(const InstanceLock&) = delete;
+
+ private:
+  explicit InstanceLock(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::filesystem::path path_;
+};
+
+}  // namespace uda

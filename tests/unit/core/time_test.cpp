@@ -1,0 +1,63 @@
+#include <gtest/gtest.h>
+
+#include "core/time.hpp"
+
+namespace uda {
+namespace {
+
+TEST(Time, Iso8601RoundTrip) {
+  auto t = parse_iso8601("2026-11-24T18:57:13.123Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(to_unix_ms(*t), 1795546633123);
+  EXPECT_EQ(format_iso8601(*t), "2026-11-24T18:57:13.123Z");
+}
+
+TEST(Time, Iso8601Offsets) {
+  auto a = parse_iso8601("2026-01-01T01:00:00+01:00");
+  auto b = parse_iso8601("2026-01-01T00:00:00Z");
+  auto c = parse_iso8601("2025-12-31T19:30:00-04:30");
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(*c, *b);
+  EXPECT_EQ(to_unix_ms(*parse_iso8601("1970-01-01T00:00:00Z")), 0);
+  EXPECT_EQ(to_unix_ms(*parse_iso8601("2000-03-01 00:00:00.5Z")), 951868800500);
+}
+
+TEST(Time, Iso8601RejectsAmbiguousOrMalformed) {
+  EXPECT_FALSE(parse_iso8601("2026-11-24T18:57:13"));  // no zone
+  EXPECT_FALSE(parse_iso8601("2026-13-01T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("2026-11-24T25:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("2026-11-24T18:57:13Zjunk"));
+  EXPECT_FALSE(parse_iso8601("yesterday"));
+  EXPECT_FALSE(parse_iso8601(""));
+}
+
+TEST(Time, Durations) {
+  EXPECT_EQ(parse_duration("250ms"), Millis(250));
+  EXPECT_EQ(parse_duration("5s"), Millis(5000));
+  EXPECT_EQ(parse_duration("2m"), Millis(120000));
+  EXPECT_EQ(parse_duration("1h30m"), Millis(5400000));
+  EXPECT_EQ(parse_duration("30d"), Millis(2592000000));
+  EXPECT_EQ(parse_duration("0"), Millis(0));
+  EXPECT_FALSE(parse_duration("5"));
+  EXPECT_FALSE(parse_duration("-5s"));
+  EXPECT_FALSE(parse_duration("5 s"));
+  EXPECT_FALSE(parse_duration("5w"));
+  EXPECT_FALSE(parse_duration(""));
+  EXPECT_FALSE(parse_duration("99999999999999999999d"));
+  EXPECT_EQ(format_duration(Millis(90000)), "1m30s");
+  EXPECT_EQ(format_duration(Millis(1500)), "1s500ms");
+  EXPECT_EQ(format_duration(Millis(0)), "0s");
+}
+
+TEST(Time, Sizes) {
+  EXPECT_EQ(parse_size("4096"), 4096U);
+  EXPECT_EQ(parse_size("10MiB"), 10U * 1024 * 1024);
+  EXPECT_EQ(parse_size("64KB"), 64U * 1024);
+  EXPECT_FALSE(parse_size("10 MiB"));
+  EXPECT_FALSE(parse_size("MiB"));
+  EXPECT_FALSE(parse_size("99999999999999GiB"));
+}
+
+}  // namespace
+}  // namespace uda

@@ -1,0 +1,59 @@
+#include <gtest/gtest.h>
+
+#include "core/yaml_util.hpp"
+
+namespace uda {
+namespace {
+
+TEST(YamlUtil, SyntaxErrorsCarryLineAndColumn) {
+  auto n = yaml::load_text("a: 1\nb: [1, 2\n", "cfg.yaml");
+  ASSERT_FALSE(n);
+  EXPECT_NE(n.error().message.find("cfg.yaml:"), std::string::npos) << n.error().message;
+  EXPECT_NE(n.error().message.find("YAML syntax error"), std::string::npos);
+}
+
+TEST(YamlUtil, UnknownKeyIsReportedAtTheKeyWithSuggestion) {
+  auto n = yaml::load_text("store:\n  pth: x\n", "cfg.yaml");
+  ASSERT_TRUE(n);
+  const yaml::Doc doc{"cfg.yaml"};
+  auto st = yaml::check_keys(doc, (*n)["store"], "store", {"path", "busy_timeout"});
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().message.rfind("cfg.yaml:2:3: store: unknown key 'pth'", 0), 0U)
+      << st.error().message;
+  EXPECT_NE(st.error().message.find("did you mean 'path'"), std::string::npos);
+}
+
+TEST(YamlUtil, TypedReadsExplainTheExpectedForm) {
+  auto n = yaml::load_text("n: many\nd: 5x\nb: maybe\ns: 10 MiB\nok: 42\n", "c.yaml");
+  ASSERT_TRUE(n);
+  const yaml::Doc doc{"c.yaml"};
+  auto i = yaml::as_int(doc, (*n)["n"], "x.n", 1, 10);
+  ASSERT_FALSE(i);
+  EXPECT_EQ(i.error().message, "c.yaml:1:4: x.n: must be an integer 1..10, got 'many'");
+  EXPECT_FALSE(yaml::as_duration(doc, (*n)["d"], "x.d", Millis(0), Millis(1000)));
+  EXPECT_FALSE(yaml::as_bool(doc, (*n)["b"], "x.b"));
+  EXPECT_FALSE(yaml::as_size(doc, (*n)["s"], "x.s", 0, 1ULL << 40));
+  EXPECT_FALSE(yaml::as_int(doc, (*n)["ok"], "x.ok", 1, 10));  // out of range
+  EXPECT_EQ(*yaml::as_int(doc, (*n)["ok"], "x.ok", 1, 100), 42);
+}
+
+TEST(YamlUtil, StringLists) {
+  auto n = yaml::load_text("a: x\nb: [x, y]\nc: {k: v}\nd: [x, [y]]\n", "c.yaml");
+  ASSERT_TRUE(n);
+  const yaml::Doc doc{"c.yaml"};
+  EXPECT_EQ(yaml::as_string_list(doc, (*n)["a"], "a")->size(), 1U);
+  EXPECT_EQ(yaml::as_string_list(doc, (*n)["b"], "b")->size(), 2U);
+  EXPECT_FALSE(yaml::as_string_list(doc, (*n)["c"], "c"));
+  auto bad = yaml::as_string_list(doc, (*n)["d"], "d");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("d[1]"), std::string::npos);
+}
+
+TEST(YamlUtil, MissingFileIsAClearError) {
+  auto n = yaml::load_file("/nonexistent/uda.yaml");
+  ASSERT_FALSE(n);
+  EXPECT_NE(n.error().message.find("/nonexistent/uda.yaml: cannot open"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace uda
