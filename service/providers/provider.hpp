@@ -26,9 +26,9 @@ std::string_view to_string(CallOutcome o);
 
 struct CallStatus {
   CallOutcome outcome = CallOutcome::Ok;
-  std::string detail;                // "0x80041002 WBEM_E_NOT_FOUND: resource 16777299 unknown"
-  bool ambiguous = false;            // Retry where the call may have taken effect (RPC_S_CALL_FAILED)
-  std::optional<Millis> retry_after; // server asked for this delay (HTTP Retry-After)
+  std::string detail;      // "0x80041002 WBEM_E_NOT_FOUND: resource 16777299 unknown"
+  bool ambiguous = false;  // Retry where the call may have taken effect (RPC_S_CALL_FAILED)
+  std::optional<Millis> retry_after;  // server asked for this delay (HTTP Retry-After)
 
   static CallStatus ok(std::string d = {}) { return {CallOutcome::Ok, std::move(d), false, {}}; }
   static CallStatus retry(std::string d, bool ambiguous_ = false) {

@@ -1,0 +1,556 @@
+#include "providers/simulated/site.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <charconv>
+#include <system_error>
+#include <utility>
+
+#include "core/user_account.hpp"
+#include "providers/simulated/sqlite_util.hpp"
+#include "providers/simulated/wmi_codes.hpp"
+
+namespace uda {
+namespace {
+
+namespace fs = std::filesystem;
+using sim::SqliteError;
+using sim::Stmt;
+
+constexpr int kSchemaVersion = 1;
+constexpr int kBusyTimeoutMs = 10000;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE devices(
+  resource_id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  name_lc TEXT NOT NULL,
+  active INTEGER NOT NULL);
+CREATE INDEX devices_by_name ON devices(name_lc, active);
+CREATE TABLE users(
+  name_lc TEXT PRIMARY KEY,
+  unique_user_name TEXT NOT NULL,
+  upn TEXT NOT NULL);
+CREATE TABLE relationships(
+  relationship_resource_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  resource_id INTEGER NOT NULL,
+  unique_user_name TEXT NOT NULL,
+  user_lc TEXT NOT NULL,
+  sources TEXT NOT NULL,
+  types TEXT NOT NULL,
+  is_active INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL,
+  UNIQUE(resource_id, user_lc));
+CREATE TABLE effects(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  resource_id INTEGER NOT NULL,
+  unique_user_name TEXT NOT NULL,
+  source_id INTEGER NOT NULL,
+  type_id INTEGER NOT NULL,
+  trigger_id TEXT NOT NULL,
+  effect TEXT NOT NULL);
+CREATE INDEX effects_by_key ON effects(resource_id, unique_user_name, source_id);
+)sql";
+
+std::string join_numbers(const std::vector<std::uint32_t>& v) {
+  std::string out;
+  for (auto n : v) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(n);
+  }
+  return out;
+}
+
+std::vector<std::uint32_t> split_numbers(std::string_view s) {
+  std::vector<std::uint32_t> out;
+  while (!s.empty()) {
+    const auto comma = s.find(',');
+    const auto part = s.substr(0, comma);
+    std::uint32_t n = 0;
+    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
+    if (ec == std::errc{} && p == part.data() + part.size()) out.push_back(n);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::vector<std::uint32_t> source_numbers(const std::vector<SourceId>& v) {
+  std::vector<std::uint32_t> out;
+  out.reserve(v.size());
+  for (auto s : v) out.push_back(static_cast<std::uint32_t>(s));
+  return out;
+}
+
+std::vector<SourceId> to_sources(const std::vector<std::uint32_t>& v) {
+  std::vector<SourceId> out;
+  out.reserve(v.size());
+  for (auto n : v) out.push_back(static_cast<SourceId>(n));
+  return out;
+}
+
+std::optional<EffectKind> effect_from_string(std::string_view s) {
+  if (s == "created") return EffectKind::Created;
+  if (s == "source-added") return EffectKind::SourceAdded;
+  if (s == "no-change") return EffectKind::NoChange;
+  return std::nullopt;
+}
+
+bool has_meta_table(sqlite3* db) {
+  Stmt q(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'");
+  return q.step();
+}
+
+Status check_schema_version(sqlite3* db, const fs::path& path) {
+  Stmt q(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+  if (!q.step()) {
+    return Error{
+        fmt::format("{}: not a simulated site state file (no schema version)", path.string())};
+  }
+  const auto v = q.text(0);
+  if (v != std::to_string(kSchemaVersion)) {
+    return Error{
+        fmt::format("{}: simulated site schema version {} is not supported (this build "
+                    "knows version {}); delete the file to start over",
+                    path.string(), v, kSchemaVersion)};
+  }
+  return Status::Ok();
+}
+
+// Opens the connection with the pragmas every handle uses.
+Expected<sqlite3*> open_db(const fs::path& path, int flags) {
+  sqlite3* db = nullptr;
+  const std::string name = path.empty() ? std::string(":memory:") : path.string();
+  const int rc = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return Error{fmt::format("{}: cannot open the simulated site state: {}", name, msg)};
+  }
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  sqlite3_extended_result_codes(db, 1);
+  return db;
+}
+
+SiteCreateResult create_error(std::uint32_t code, std::string_view message) {
+  SiteCreateResult r;
+  r.code = code;
+  r.status = wmi::to_status(code, message);
+  return r;
+}
+
+std::string storage_message(const SqliteError& e) {
+  return fmt::format("simulated site storage: {}", e.what());
+}
+
+}  // namespace
+
+std::string_view to_string(EffectKind k) {
+  switch (k) {
+    case EffectKind::Created:
+      return "created";
+    case EffectKind::SourceAdded:
+      return "source-added";
+    case EffectKind::NoChange:
+      return "no-change";
+  }
+  return "unknown";
+}
+
+SimulatedSite::SimulatedSite(sqlite3* db, fs::path path, bool read_only, const TimeSource* time)
+    : db_(db), path_(std::move(path)), read_only_(read_only), time_(time) {}
+
+SimulatedSite::~SimulatedSite() {
+  sqlite3_close_v2(db_);
+}
+
+Expected<std::unique_ptr<SimulatedSite>> SimulatedSite::open(const fs::path& state_path,
+                                                             const SiteFixture& fixture,
+                                                             const TimeSource& time) {
+  if (!state_path.empty() && state_path.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(state_path.parent_path(), ec);
+    if (ec) {
+      return Error{fmt::format("{}: cannot create the folder for the simulated site state: {}",
+                               state_path.string(), ec.message())};
+    }
+  }
+  auto db = open_db(state_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db) return db.error();
+  std::unique_ptr<SimulatedSite> site(new SimulatedSite(*db, state_path, false, &time));
+  const std::string name = state_path.empty() ? std::string("<memory>") : state_path.string();
+  try {
+    sim::exec(site->db_, "PRAGMA journal_mode=WAL");
+    sim::exec(site->db_, "PRAGMA synchronous=FULL");
+    sim::Transaction tx(site->db_);
+    if (!has_meta_table(site->db_)) {
+      sim::exec(site->db_, kSchema);
+      Stmt meta(site->db_, "INSERT INTO meta(key, value) VALUES (?, ?)");
+      meta.bind(1, "schema_version").bind(2, std::to_string(kSchemaVersion)).run();
+      meta.reset();
+      meta.bind(1, "created_at").bind(2, format_iso8601(time.now())).run();
+      site->seed(fixture);
+    } else if (auto st = check_schema_version(site->db_, state_path); !st) {
+      return st.error();
+    }
+    tx.commit();
+  } catch (const SqliteError& e) {
+    return Error{fmt::format("{}: cannot initialise the simulated site: {}", name, e.what())};
+  }
+  return site;
+}
+
+Expected<std::unique_ptr<SimulatedSite>> SimulatedSite::open_read_only(const fs::path& state_path) {
+  if (state_path.empty()) {
+    return Error{"the simulated site has no state_path (in memory): nothing to read"};
+  }
+  std::error_code ec;
+  if (!fs::exists(state_path, ec)) {
+    return Error{
+        fmt::format("{}: no simulated site state yet (it is created when the agent "
+                    "first starts)",
+                    state_path.string())};
+  }
+  auto db = open_db(state_path, SQLITE_OPEN_READONLY);
+  if (!db) return db.error();
+  std::unique_ptr<SimulatedSite> site(new SimulatedSite(*db, state_path, true, nullptr));
+  try {
+    if (!has_meta_table(site->db_)) {
+      return Error{fmt::format("{}: not a simulated site state file", state_path.string())};
+    }
+    if (auto st = check_schema_version(site->db_, state_path); !st) return st.error();
+  } catch (const SqliteError& e) {
+    return Error{
+        fmt::format("{}: cannot read the simulated site: {}", state_path.string(), e.what())};
+  }
+  return site;
+}
+
+void SimulatedSite::seed(const SiteFixture& fixture) {
+  const auto now = to_unix_ms(time_->now());
+  Stmt dev(db_, "INSERT INTO devices(resource_id, name, name_lc, active) VALUES (?, ?, ?, ?)");
+  for (const auto& d : fixture.devices) {
+    dev.bind(1, std::int64_t{d.resource_id})
+        .bind(2, d.name)
+        .bind(3, ascii_lower(d.name))
+        .bind(4, std::int64_t{d.active ? 1 : 0})
+        .run();
+    dev.reset();
+  }
+  Stmt usr(db_, "INSERT INTO users(name_lc, unique_user_name, upn) VALUES (?, ?, ?)");
+  for (const auto& u : fixture.users) {
+    usr.bind(1, ascii_lower(u.unique_user_name)).bind(2, u.unique_user_name).bind(3, u.upn).run();
+    usr.reset();
+  }
+  Stmt rel(db_,
+           "INSERT INTO relationships(resource_id, unique_user_name, user_lc, sources, types, "
+           "is_active, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  for (const auto& r : fixture.relationships) {
+    rel.bind(1, std::int64_t{r.resource_id})
+        .bind(2, r.unique_user_name)
+        .bind(3, ascii_lower(r.unique_user_name))
+        .bind(4, join_numbers(source_numbers(r.sources)))
+        .bind(5, join_numbers(r.types))
+        .bind(6, std::int64_t{r.active ? 1 : 0})
+        .bind(7, now)
+        .bind(8, now)
+        .run();
+    rel.reset();
+  }
+}
+
+SiteCreateResult SimulatedSite::create_relationship(std::uint32_t machine_resource_id,
+                                                    const std::string& user_account_name,
+                                                    std::uint32_t source_id, std::uint32_t type_id,
+                                                    const std::string& trigger_id) {
+  if (read_only_) {
+    return create_error(wmi::kAccessDenied, "the simulated site is open read-only");
+  }
+  std::lock_guard lock(mu_);
+  try {
+    sim::Transaction tx(db_);
+
+    // The device: SMS_R_System.ResourceID, active.
+    Stmt dev(db_, "SELECT name, active FROM devices WHERE resource_id = ?");
+    dev.bind(1, std::int64_t{machine_resource_id});
+    if (!dev.step()) {
+      return create_error(wmi::kNotFound,
+                          fmt::format("no device with ResourceID {}", machine_resource_id));
+    }
+    if (dev.int64(1) == 0) {
+      return create_error(wmi::kNotFound,
+                          fmt::format("device with ResourceID {} ({}) is not active (obsolete or "
+                                      "decommissioned)",
+                                      machine_resource_id, dev.text(0)));
+    }
+
+    // The user: DOMAIN\user, known as SMS_R_User.UniqueUserName.
+    if (!parse_domain_user(user_account_name)) {
+      const bool upn = parse_upn(user_account_name).has_value();
+      return create_error(
+          wmi::kInvalidParameter,
+          upn ? fmt::format("UserAccountName '{}' is a UPN; CreateRelationship needs DOMAIN\\user "
+                            "(SMS_R_User.UniqueUserName)",
+                            user_account_name)
+              : fmt::format("UserAccountName '{}' is not in DOMAIN\\user form", user_account_name));
+    }
+    const auto user_lc = ascii_lower(user_account_name);
+    Stmt usr(db_, "SELECT unique_user_name FROM users WHERE name_lc = ?");
+    usr.bind(1, user_lc);
+    if (!usr.step()) {
+      return create_error(
+          wmi::kInvalidParameter,
+          fmt::format("UserAccountName '{}': no such user (SMS_R_User.UniqueUserName)",
+                      user_account_name));
+    }
+    const auto canonical_user = usr.text(0);
+
+    if (source_id < 1 || source_id > 9) {
+      return create_error(wmi::kInvalidParameter,
+                          fmt::format("SourceId {} is not one of 1..9", source_id));
+    }
+    if (type_id != static_cast<std::uint32_t>(TypeId::Primary)) {
+      return create_error(wmi::kInvalidParameter,
+                          fmt::format("TypeId {} is not supported (1 = primary user)", type_id));
+    }
+
+    const auto now = to_unix_ms(time_->now());
+    SiteCreateResult r;
+    Stmt find(db_,
+              "SELECT relationship_resource_id, sources, types, is_active, unique_user_name "
+              "FROM relationships WHERE resource_id = ? AND user_lc = ?");
+    find.bind(1, std::int64_t{machine_resource_id}).bind(2, user_lc);
+    std::int64_t rel_id = 0;
+    std::string rel_user = canonical_user;
+    if (find.step()) {
+      rel_id = find.int64(0);
+      rel_user = find.text(4);
+      auto sources = split_numbers(find.text(1));
+      auto types = split_numbers(find.text(2));
+      bool changed = find.int64(3) == 0;
+      if (std::find(sources.begin(), sources.end(), source_id) == sources.end()) {
+        sources.push_back(source_id);
+        changed = true;
+      }
+      if (std::find(types.begin(), types.end(), type_id) == types.end()) {
+        types.push_back(type_id);
+        changed = true;
+      }
+      r.already_existed = true;
+      r.effect = changed ? EffectKind::SourceAdded : EffectKind::NoChange;
+      if (changed) {
+        Stmt upd(db_,
+                 "UPDATE relationships SET sources = ?, types = ?, is_active = 1, "
+                 "updated_at_ms = ? WHERE relationship_resource_id = ?");
+        upd.bind(1, join_numbers(sources))
+            .bind(2, join_numbers(types))
+            .bind(3, now)
+            .bind(4, rel_id);
+        upd.run();
+      }
+    } else {
+      Stmt ins(db_,
+               "INSERT INTO relationships(resource_id, unique_user_name, user_lc, sources, types, "
+               "is_active, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, 1, ?, ?)");
+      ins.bind(1, std::int64_t{machine_resource_id})
+          .bind(2, canonical_user)
+          .bind(3, user_lc)
+          .bind(4, std::to_string(source_id))
+          .bind(5, std::to_string(type_id))
+          .bind(6, now)
+          .bind(7, now);
+      ins.run();
+      rel_id = sqlite3_last_insert_rowid(db_);
+      r.effect = EffectKind::Created;
+    }
+
+    Stmt eff(db_,
+             "INSERT INTO effects(at_ms, resource_id, unique_user_name, source_id, type_id, "
+             "trigger_id, effect) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    eff.bind(1, now)
+        .bind(2, std::int64_t{machine_resource_id})
+        .bind(3, rel_user)
+        .bind(4, std::int64_t{source_id})
+        .bind(5, std::int64_t{type_id})
+        .bind(6, trigger_id)
+        .bind(7, to_string(*r.effect));
+    eff.run();
+    tx.commit();
+
+    r.status = CallStatus::ok(fmt::format("{} RelationshipResourceID {} ({} <-> {}, SourceId {})",
+                                          to_string(*r.effect), rel_id, machine_resource_id,
+                                          rel_user, source_id));
+    return r;
+  } catch (const SqliteError& e) {
+    return create_error(wmi::kFailed, storage_message(e));
+  }
+}
+
+SiteFindResult SimulatedSite::find_relationship(std::uint32_t resource_id,
+                                                const std::string& unique_user_name) {
+  std::lock_guard lock(mu_);
+  SiteFindResult r;
+  try {
+    Stmt q(db_,
+           "SELECT relationship_resource_id, unique_user_name, sources, types, is_active "
+           "FROM relationships WHERE resource_id = ? AND user_lc = ?");
+    q.bind(1, std::int64_t{resource_id}).bind(2, ascii_lower(unique_user_name));
+    if (q.step()) {
+      Relationship rel;
+      rel.relationship_resource_id = q.int64(0);
+      rel.resource_id = resource_id;
+      rel.unique_user_name = q.text(1);
+      rel.sources = to_sources(split_numbers(q.text(2)));
+      rel.types = split_numbers(q.text(3));
+      rel.is_active = q.int64(4) != 0;
+      r.relationship = std::move(rel);
+    }
+    r.status = CallStatus::ok(r.relationship ? "found" : "no relationship");
+  } catch (const SqliteError& e) {
+    r.code = wmi::kFailed;
+    r.status = wmi::to_status(r.code, storage_message(e));
+  }
+  return r;
+}
+
+SiteResolveResult SimulatedSite::resolve_machine(const std::string& name) {
+  std::lock_guard lock(mu_);
+  SiteResolveResult r;
+  try {
+    Stmt q(db_,
+           "SELECT resource_id FROM devices WHERE name_lc = ? AND active = 1 "
+           "ORDER BY resource_id");
+    q.bind(1, ascii_lower(name));
+    std::vector<std::uint32_t> ids;
+    while (q.step()) ids.push_back(static_cast<std::uint32_t>(q.int64(0)));
+    if (ids.size() > 1) {
+      std::string list;
+      for (auto id : ids) list += (list.empty() ? "" : ", ") + std::to_string(id);
+      r.status = CallStatus::fail(
+          fmt::format("ambiguous name: {} active devices are named '{}' (ResourceID {})",
+                      ids.size(), name, list));
+      return r;
+    }
+    if (ids.size() == 1) r.resource_id = ids.front();
+    r.status = CallStatus::ok(ids.empty() ? fmt::format("no active device named '{}'", name)
+                                          : fmt::format("ResourceID {}", ids.front()));
+  } catch (const SqliteError& e) {
+    r.code = wmi::kFailed;
+    r.status = wmi::to_status(r.code, storage_message(e));
+  }
+  return r;
+}
+
+Expected<std::optional<SiteDevice>> SimulatedSite::device(std::uint32_t resource_id) {
+  std::lock_guard lock(mu_);
+  try {
+    Stmt q(db_, "SELECT name, active FROM devices WHERE resource_id = ?");
+    q.bind(1, std::int64_t{resource_id});
+    if (!q.step()) return std::optional<SiteDevice>{};
+    return std::optional<SiteDevice>{SiteDevice{resource_id, q.text(0), q.int64(1) != 0}};
+  } catch (const SqliteError& e) {
+    return Error{storage_message(e)};
+  }
+}
+
+Expected<std::vector<SiteDevice>> SimulatedSite::devices() {
+  std::lock_guard lock(mu_);
+  try {
+    std::vector<SiteDevice> out;
+    Stmt q(db_, "SELECT resource_id, name, active FROM devices ORDER BY resource_id");
+    while (q.step()) {
+      out.push_back({static_cast<std::uint32_t>(q.int64(0)), q.text(1), q.int64(2) != 0});
+    }
+    return out;
+  } catch (const SqliteError& e) {
+    return Error{storage_message(e)};
+  }
+}
+
+Expected<std::vector<SiteUser>> SimulatedSite::users() {
+  std::lock_guard lock(mu_);
+  try {
+    std::vector<SiteUser> out;
+    Stmt q(db_, "SELECT unique_user_name, upn FROM users ORDER BY name_lc");
+    while (q.step()) out.push_back({q.text(0), q.text(1)});
+    return out;
+  } catch (const SqliteError& e) {
+    return Error{storage_message(e)};
+  }
+}
+
+Expected<std::vector<Relationship>> SimulatedSite::list_relationships(
+    std::optional<std::uint32_t> resource_id) {
+  std::lock_guard lock(mu_);
+  try {
+    std::vector<Relationship> out;
+    Stmt q(db_,
+           "SELECT relationship_resource_id, resource_id, unique_user_name, sources, types, "
+           "is_active FROM relationships WHERE (?1 < 0 OR resource_id = ?1) "
+           "ORDER BY relationship_resource_id");
+    q.bind(1, resource_id ? std::int64_t{*resource_id} : std::int64_t{-1});
+    while (q.step()) {
+      Relationship rel;
+      rel.relationship_resource_id = q.int64(0);
+      rel.resource_id = static_cast<std::uint32_t>(q.int64(1));
+      rel.unique_user_name = q.text(2);
+      rel.sources = to_sources(split_numbers(q.text(3)));
+      rel.types = split_numbers(q.text(4));
+      rel.is_active = q.int64(5) != 0;
+      out.push_back(std::move(rel));
+    }
+    return out;
+  } catch (const SqliteError& e) {
+    return Error{storage_message(e)};
+  }
+}
+
+Expected<std::vector<Effect>> SimulatedSite::effects() {
+  std::lock_guard lock(mu_);
+  try {
+    std::vector<Effect> out;
+    Stmt q(db_,
+           "SELECT id, at_ms, resource_id, unique_user_name, source_id, type_id, trigger_id, "
+           "effect FROM effects ORDER BY id");
+    while (q.step()) {
+      Effect e;
+      e.id = q.int64(0);
+      e.at = from_unix_ms(q.int64(1));
+      e.resource_id = static_cast<std::uint32_t>(q.int64(2));
+      e.unique_user_name = q.text(3);
+      e.source_id = static_cast<std::uint32_t>(q.int64(4));
+      e.type_id = static_cast<std::uint32_t>(q.int64(5));
+      e.trigger_id = q.text(6);
+      e.effect = effect_from_string(q.text(7)).value_or(EffectKind::NoChange);
+      out.push_back(std::move(e));
+    }
+    return out;
+  } catch (const SqliteError& e) {
+    return Error{storage_message(e)};
+  }
+}
+
+Expected<int> SimulatedSite::effect_count(std::uint32_t resource_id,
+                                          const std::string& unique_user_name,
+                                          std::uint32_t source_id) {
+  std::lock_guard lock(mu_);
+  try {
+    Stmt q(db_,
+           "SELECT count(*) FROM effects WHERE resource_id = ? AND lower(unique_user_name) = ? "
+           "AND source_id = ? AND effect IN ('created', 'source-added')");
+    q.bind(1, std::int64_t{resource_id})
+        .bind(2, ascii_lower(unique_user_name))
+        .bind(3, std::int64_t{source_id});
+    q.step();
+    return static_cast<int>(q.int64(0));
+  } catch (const SqliteError& e) {
+    return Error{storage_message(e)};
+  }
+}
+
+}  // namespace uda
