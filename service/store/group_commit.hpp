@@ -31,6 +31,10 @@ class GroupCommitter {
   // an Error if the commit failed or the queue is full / stopped.
   std::future<Expected<bool>> submit(Trigger trigger);
 
+  // Refuses further submissions, commits what is queued, then joins the
+  // writer. Idempotent; call it from the owning thread (the destructor does).
+  void stop();
+
   struct Stats {
     std::uint64_t batches = 0;
     std::uint64_t triggers = 0;

@@ -32,11 +32,11 @@
 namespace uda {
 
 struct StoreOptions {
-  std::filesystem::path path;                      // created with its parent dirs if missing
-  Millis busy_timeout{5000};                       // wait for another writer (CLI) at most this long
+  std::filesystem::path path;  // created with its parent dirs if missing
+  Millis busy_timeout{5000};   // wait for another writer (CLI) at most this long
   Millis duplicate_window{Millis(24 * 3600 * 1000)};  // a done job with the same key this recent
                                                       // makes a new Create a duplicate
-  bool read_only = false;                          // CLI readers: never migrates or writes
+  bool read_only = false;                             // CLI readers: never migrates or writes
 };
 
 // Trigger as stored, with what became of it.
@@ -44,9 +44,9 @@ struct TriggerRecord {
   Trigger trigger;
   std::string state;  // "received" | "decided" | "skipped"
   std::optional<TimePoint> decided_at;
-  std::string decision;  // "" | "create" | "skip" | "duplicate"
-  std::string rule;      // rule that decided
-  std::string reason;    // the decision's sentence
+  std::string decision;    // "" | "create" | "skip" | "duplicate"
+  std::string rule;        // rule that decided
+  std::string reason;      // the decision's sentence
   std::string trace_json;  // the rules trace (JSON array) for `jobs show` / explain
   std::optional<std::int64_t> job_id;
   std::optional<JobState> job_state;  // state of the linked job, if any
@@ -68,9 +68,9 @@ struct DecisionOutcome {
 };
 
 struct StoreCounts {
-  std::int64_t triggers_received = 0;  // awaiting a decision
+  std::int64_t triggers_received = 0;                 // awaiting a decision
   std::map<std::string, std::int64_t> jobs_by_state;  // "pending" -> n, ...
-  std::optional<TimePoint> oldest_pending;             // min created_at of pending/leased jobs
+  std::optional<TimePoint> oldest_pending;            // min created_at of pending/leased jobs
 };
 
 class JobStore {

@@ -1,0 +1,927 @@
+#include "store/job_store.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <system_error>
+#include <utility>
+
+#include "core/decision_json.hpp"
+#include "core/trigger_json.hpp"
+#include "store/migrations.hpp"
+#include "store/sqlite.hpp"
+
+namespace uda {
+namespace {
+
+namespace fs = std::filesystem;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+// Every limit a caller passes is bounded: no query returns more rows.
+constexpr std::size_t kMaxLimit = 100'000;
+// Rows deleted per purge transaction (keeps the write lock short).
+constexpr std::int64_t kPurgeChunk = 1000;
+
+std::int64_t bounded(std::size_t limit) {
+  return static_cast<std::int64_t>(std::min(limit, kMaxLimit));
+}
+
+// JSON text that never throws on invalid UTF-8 (rule traces quote user input).
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<std::uint32_t> to_resource_id(const std::optional<std::int64_t>& v) {
+  if (!v || *v < 0 || *v > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
+  return static_cast<std::uint32_t>(*v);
+}
+
+// --- jobs rows ---------------------------------------------------------------
+
+#define UDA_JOB_COLUMNS                                                                      \
+  "id, trigger_id, machine_resource_id, machine_name, user, source_id, type_id, rule, "      \
+  "idempotency_key, state, attempts, next_attempt_at_ms, lease_owner, lease_expires_at_ms, " \
+  "verify_first, last_error, outcome, created_at_ms, updated_at_ms, finished_at_ms"
+
+Job read_job(const Statement& st) {
+  Job j;
+  j.id = st.int64(0);
+  j.trigger_id = st.text(1);
+  j.machine_resource_id = to_resource_id(st.opt_int64(2));
+  j.machine_name = st.opt_text(3);
+  j.user = st.text(4);
+  const auto source = st.int64(5);
+  j.source = source_id_from_number(source).value_or(static_cast<SourceId>(source));
+  const auto type = st.int64(6);
+  j.type = type_id_from_number(type).value_or(static_cast<TypeId>(type));
+  j.rule = st.text(7);
+  j.idempotency_key = st.text(8);
+  const std::string state = st.text(9);
+  // The schema's CHECK constraint allows only the five known states.
+  j.state = parse_job_state(state).value_or(JobState::Pending);
+  j.attempts = static_cast<int>(st.int64(10));
+  j.next_attempt_at = st.time(11);
+  j.lease_owner = st.opt_text(12);
+  j.lease_expires_at = st.opt_time(13);
+  j.verify_first = st.int64(14) != 0;
+  j.last_error = st.text(15);
+  j.outcome = st.text(16);
+  j.created_at = st.time(17);
+  j.updated_at = st.time(18);
+  j.finished_at = st.opt_time(19);
+  return j;
+}
+
+// --- triggers rows -----------------------------------------------------------
+
+#define UDA_TRIGGER_COLUMNS                                                 \
+  "t.id, t.kind, t.machine_resource_id, t.machine_name, t.user, t.origin, " \
+  "t.attributes_json, t.received_at_ms"
+#define UDA_TRIGGER_RECORD_COLUMNS                             \
+  UDA_TRIGGER_COLUMNS                                          \
+  ", t.state, t.decided_at_ms, t.decision, t.rule, t.reason, " \
+  "t.trace_json, t.job_id, j.state"
+#define UDA_TRIGGER_RECORD_FROM " FROM triggers t LEFT JOIN jobs j ON j.id = t.job_id "
+
+Trigger read_trigger(const Statement& st) {
+  Trigger t;
+  t.id = st.text(0);
+  const std::string kind = st.text(1);
+  if (auto k = parse_trigger_kind(kind)) {
+    t.kind = *k;
+  } else {
+    spdlog::warn("store: trigger {} has an unknown kind '{}'; shown as manual", t.id, kind);
+  }
+  t.machine.resource_id = to_resource_id(st.opt_int64(2));
+  t.machine.name = st.opt_text(3);
+  t.user = st.text(4);
+  t.origin = st.text(5);
+  const auto attrs = nlohmann::json::parse(st.text(6), nullptr, /*allow_exceptions=*/false);
+  if (auto a = attributes_from_json(attrs.is_discarded() ? nlohmann::json::object() : attrs)) {
+    t.attributes = std::move(*a);
+  } else {
+    spdlog::warn("store: trigger {} has unreadable attributes: {}", t.id, a.error().message);
+  }
+  t.received_at = st.time(7);
+  return t;
+}
+
+TriggerRecord read_trigger_record(const Statement& st) {
+  TriggerRecord r;
+  r.trigger = read_trigger(st);
+  r.state = st.text(8);
+  r.decided_at = st.opt_time(9);
+  r.decision = st.text(10);
+  r.rule = st.text(11);
+  r.reason = st.text(12);
+  r.trace_json = st.text(13);
+  r.job_id = st.opt_int64(14);
+  if (auto s = st.opt_text(15)) r.job_state = parse_job_state(*s);
+  return r;
+}
+
+std::string hint(int primary, Millis busy_timeout) {
+  switch (primary) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return fmt::format(
+          "; another process held the store's lock for longer than busy_timeout ({})",
+          format_duration(busy_timeout));
+    case SQLITE_FULL:
+      return "; the disk holding the store is full: free space, nothing was written";
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return "; the store file or its directory is not writable by this process";
+    case SQLITE_IOERR:
+      return "; the disk holding the store reported an I/O error";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return "; the file is damaged or is not a uda-agent store";
+    case SQLITE_CANTOPEN:
+      return "; check that the path exists and is accessible";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+// --- Impl ----------------------------------------------------------------------
+
+struct JobStore::Impl {
+  Impl(sqlite::Connection connection, const StoreOptions& o, int v)
+      : db(std::move(connection)),
+        path(o.path.string()),
+        busy_timeout(o.busy_timeout),
+        duplicate_window(o.duplicate_window),
+        read_only(o.read_only),
+        version(v) {}
+
+  sqlite::Connection db;
+  const std::string path;
+  const Millis busy_timeout;
+  const Millis duplicate_window;
+  const bool read_only;
+  const int version;
+  std::mutex mu;
+
+  // Runs `f` under the mutex; turns every exception into an Error that says
+  // what was being done. `writes` operations are refused on a read-only store.
+  template <class R, class F>
+  R guarded(const std::string& what, bool writes, F&& f) {
+    if (writes && read_only) {
+      return Error{fmt::format("store {} is open read-only; cannot {}", path, what)};
+    }
+    try {
+      std::lock_guard lock(mu);
+      return std::forward<F>(f)();
+    } catch (const sqlite::Error& e) {
+      return Error{fmt::format("store {}: could not {}: {}{}", path, what, e.what(),
+                               hint(e.primary(), busy_timeout))};
+    } catch (const std::exception& e) {
+      return Error{fmt::format("store {}: could not {}: {}", path, what, e.what())};
+    } catch (...) {
+      return Error{fmt::format("store {}: could not {}: unknown error", path, what)};
+    }
+  }
+
+  // --- helpers; called with the mutex held, inside a transaction -----------
+
+  struct Lease {
+    int attempts = 0;
+    TimePoint leased_at{};
+  };
+
+  // The job as leased by `owner`, or the error every owner-checked call returns.
+  Expected<Lease> leased_by(std::int64_t id, const std::string& owner, TimePoint now) {
+    auto st =
+        db.cached("SELECT state, lease_owner, attempts, leased_at_ms FROM jobs WHERE id = ?1");
+    st.bind(1, id);
+    if (!st.step()) {
+      return Error{fmt::format("job {} is not leased by {} (there is no job {})", id, owner, id)};
+    }
+    const std::string state = st.text(0);
+    if (state != "leased") {
+      return Error{fmt::format("job {} is not leased by {} (it is {})", id, owner, state)};
+    }
+    const std::string holder = st.text(1);
+    if (holder != owner) {
+      return Error{
+          fmt::format("job {} is not leased by {} (it is leased by {})", id, owner, holder)};
+    }
+    return Lease{static_cast<int>(st.int64(2)), st.opt_time(3).value_or(now)};
+  }
+
+  void insert_attempt(std::int64_t job_id, int attempt, TimePoint started, TimePoint finished,
+                      std::string_view outcome, std::string_view detail) {
+    auto st = db.cached(
+        "INSERT INTO attempts (job_id, attempt, started_at_ms, finished_at_ms, outcome, detail) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    st.bind(1, job_id).bind(2, attempt).bind(3, started).bind(4, finished);
+    st.bind(5, outcome).bind(6, detail);
+    st.run();
+  }
+
+  // Another active (pending/leased) job with `key`, other than `except`.
+  std::optional<std::int64_t> active_job_with_key(const std::string& key, std::int64_t except) {
+    auto st = db.cached(
+        "SELECT id FROM jobs WHERE idempotency_key = ?1 AND state IN ('pending', 'leased') "
+        "AND id <> ?2");
+    st.bind(1, key).bind(2, except);
+    if (st.step()) return st.int64(0);
+    return std::nullopt;
+  }
+
+  struct JobSummary {
+    std::string state;
+    std::optional<std::string> lease_owner;
+    std::optional<TimePoint> lease_expires_at;
+    std::string idempotency_key;
+  };
+  std::optional<JobSummary> summary(std::int64_t id) {
+    auto st = db.cached(
+        "SELECT state, lease_owner, lease_expires_at_ms, idempotency_key FROM jobs WHERE id = ?1");
+    st.bind(1, id);
+    if (!st.step()) return std::nullopt;
+    return JobSummary{st.text(0), st.opt_text(1), st.opt_time(2), st.text(3)};
+  }
+
+  static Error in_flight(std::int64_t id, const JobSummary& s) {
+    return Error{fmt::format(
+        "job {} is in flight (leased by {} until {}); try again after the call finishes", id,
+        s.lease_owner.value_or("?"),
+        s.lease_expires_at ? format_iso8601(*s.lease_expires_at) : "?")};
+  }
+
+  static Error no_job(std::int64_t id) {
+    return Error{fmt::format("no job {} (see `uda-agent jobs list`)", id)};
+  }
+};
+
+// --- open ------------------------------------------------------------------------
+
+JobStore::JobStore(StoreOptions options, std::unique_ptr<Impl> impl)
+    : options_(std::move(options)), impl_(std::move(impl)) {}
+
+JobStore::~JobStore() = default;
+
+Expected<std::unique_ptr<JobStore>> JobStore::open(const StoreOptions& options) {
+  const std::string path = options.path.string();
+  if (options.path.empty()) return Error{"store path is empty (set store.path)"};
+  try {
+    std::error_code ec;
+    if (options.read_only) {
+      const bool exists = fs::exists(options.path, ec);
+      if (ec) {
+        return Error{fmt::format("store {}: cannot look at the file: {}", path, ec.message())};
+      }
+      if (!exists) {
+        return Error{fmt::format(
+            "store {} does not exist yet; start the agent or submit a trigger first "
+            "(`uda-agent submit ...`) to create it, or check store.path in the configuration",
+            path)};
+      }
+    } else if (const auto parent = options.path.parent_path(); !parent.empty()) {
+      fs::create_directories(parent, ec);
+      if (ec) {
+        return Error{fmt::format("store {}: cannot create its directory {}: {}", path,
+                                 parent.string(), ec.message())};
+      }
+    }
+
+    auto db = sqlite::Connection::open(
+        options.path, options.read_only ? sqlite::Connection::Mode::ReadOnly
+                                        : sqlite::Connection::Mode::ReadWriteCreate);
+    db.set_busy_timeout(options.busy_timeout);
+    if (!options.read_only && db.read_only()) {
+      return Error{fmt::format(
+          "store {} is not writable by this process; check the permissions of the file, its "
+          "-wal/-shm files and its directory",
+          path)};
+    }
+    db.exec("PRAGMA foreign_keys = ON");
+
+    int version = store::read_schema_version(db);
+    const int latest = store::latest_schema_version();
+    if (version > latest) {
+      return Error{
+          fmt::format("store {} has schema version {}; this uda-agent knows up to {}; upgrade "
+                      "uda-agent",
+                      path, version, latest)};
+    }
+    if (options.read_only) {
+      db.exec("PRAGMA query_only = ON");
+      if (version == 0) {
+        return Error{fmt::format(
+            "store {} is not initialised yet; start the agent or submit a trigger first to "
+            "create its schema",
+            path)};
+      }
+      if (version < latest) {
+        return Error{fmt::format(
+            "store {} has schema version {}; this uda-agent expects {}; start the agent (or run "
+            "a command that writes, such as `uda-agent submit`) once to migrate it",
+            path, version, latest)};
+      }
+    } else {
+      // WAL is a property of the file (persistent); synchronous is per connection.
+      std::string journal;
+      {
+        auto mode = db.prepare("PRAGMA journal_mode = WAL");
+        if (mode.step()) journal = mode.text(0);
+      }
+      if (journal != "wal") {
+        return Error{fmt::format("store {}: could not switch to WAL journal mode (got '{}')", path,
+                                 journal)};
+      }
+      db.exec("PRAGMA synchronous = FULL");
+      version = store::migrate(db);
+    }
+    auto impl = std::make_unique<Impl>(std::move(db), options, version);
+    return std::unique_ptr<JobStore>(new JobStore(options, std::move(impl)));
+  } catch (const sqlite::Error& e) {
+    return Error{fmt::format("store {}: could not open: {}{}", path, e.what(),
+                             hint(e.primary(), options.busy_timeout))};
+  } catch (const std::exception& e) {
+    return Error{fmt::format("store {}: could not open: {}", path, e.what())};
+  }
+}
+
+int JobStore::schema_version() const {
+  return impl_->version;
+}
+
+// --- intake ------------------------------------------------------------------------
+
+Expected<std::vector<bool>> JobStore::insert_triggers(std::span<const Trigger> triggers) {
+  using R = Expected<std::vector<bool>>;
+  return impl_->guarded<R>(fmt::format("insert {} trigger(s)", triggers.size()), true, [&]() -> R {
+    std::vector<bool> inserted;
+    inserted.reserve(triggers.size());
+    if (triggers.empty()) return inserted;
+    auto& db = impl_->db;
+    Transaction tx(db);
+    for (const Trigger& t : triggers) {
+      auto st = db.cached(
+          "INSERT INTO triggers (id, kind, machine_resource_id, machine_name, user, origin, "
+          "attributes_json, received_at_ms, state) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received') "
+          "ON CONFLICT (id) DO NOTHING");
+      st.bind(1, t.id).bind(2, to_string(t.kind)).bind(3, t.machine.resource_id);
+      st.bind(4, t.machine.name).bind(5, t.user).bind(6, t.origin);
+      st.bind(7, dump(attributes_to_json(t.attributes))).bind(8, t.received_at);
+      st.run();
+      inserted.push_back(db.changes() == 1);
+    }
+    tx.commit();
+    return inserted;
+  });
+}
+
+// --- decisions ---------------------------------------------------------------------
+
+Expected<std::vector<Trigger>> JobStore::received_triggers(std::size_t limit) {
+  using R = Expected<std::vector<Trigger>>;
+  return impl_->guarded<R>("read received triggers", false, [&]() -> R {
+    std::vector<Trigger> out;
+    auto st = impl_->db.cached("SELECT " UDA_TRIGGER_COLUMNS
+                               " FROM triggers t WHERE t.state = 'received' "
+                               "ORDER BY t.received_at_ms, t.rowid LIMIT ?1");
+    st.bind(1, bounded(limit));
+    while (st.step()) out.push_back(read_trigger(st));
+    return out;
+  });
+}
+
+Expected<std::vector<DecisionOutcome>> JobStore::record_decisions(
+    std::span<const std::pair<std::string, Decision>> decisions, TimePoint now) {
+  using R = Expected<std::vector<DecisionOutcome>>;
+  return impl_->guarded<R>(
+      fmt::format("record {} decision(s)", decisions.size()), true, [&]() -> R {
+        std::vector<DecisionOutcome> out;
+        if (decisions.empty()) return out;
+        auto& db = impl_->db;
+        const TimePoint done_since = now - impl_->duplicate_window;
+        Transaction tx(db);
+        for (const auto& [trigger_id, d] : decisions) {
+          std::optional<std::uint32_t> resource_id;
+          std::optional<std::string> machine_name;
+          std::string trigger_user;
+          {
+            auto st = db.cached(
+                "SELECT machine_resource_id, machine_name, user FROM triggers "
+                "WHERE id = ?1 AND state = 'received'");
+            st.bind(1, trigger_id);
+            if (!st.step()) continue;  // unknown or already decided: left alone
+            resource_id = to_resource_id(st.opt_int64(0));
+            machine_name = st.opt_text(1);
+            trigger_user = st.text(2);
+          }
+
+          DecisionOutcome o{trigger_id, "skip", std::nullopt};
+          std::string reason = d.reason;
+          if (d.action == DecisionAction::Create && !resource_id && !machine_name) {
+            // Intake validation prevents this; should such a trigger slip in,
+            // it must not wedge every batch it is part of: record it as skipped.
+            reason += " (not queued: the trigger names no machine)";
+          } else if (d.action == DecisionAction::Create) {
+            const std::string user = d.user ? d.user->str() : trigger_user;
+            const std::string key =
+                idempotency_key(resource_id, machine_name, user, d.source, d.type);
+            if (auto active = impl_->active_job_with_key(key, 0)) {
+              o.decision = "duplicate";
+              o.job_id = active;
+            } else {
+              auto st = db.cached(
+                  "SELECT id FROM jobs WHERE idempotency_key = ?1 AND state = 'done' "
+                  "AND finished_at_ms >= ?2 ORDER BY finished_at_ms DESC, id DESC LIMIT 1");
+              st.bind(1, key).bind(2, done_since);
+              if (st.step()) {
+                o.decision = "duplicate";
+                o.job_id = st.int64(0);
+              }
+            }
+            if (!o.job_id) {
+              auto st = db.cached(
+                  "INSERT INTO jobs (trigger_id, machine_resource_id, machine_name, user, "
+                  "source_id, type_id, rule, idempotency_key, state, attempts, "
+                  "next_attempt_at_ms, verify_first, created_at_ms, updated_at_ms) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', 0, ?9, 0, ?9, ?9)");
+              st.bind(1, trigger_id).bind(2, resource_id).bind(3, machine_name).bind(4, user);
+              st.bind(5, static_cast<std::uint32_t>(d.source));
+              st.bind(6, static_cast<std::uint32_t>(d.type));
+              st.bind(7, d.rule).bind(8, key).bind(9, now);
+              st.run();
+              o.decision = "create";
+              o.job_id = db.last_insert_rowid();
+            }
+          }
+
+          auto st = db.cached(
+              "UPDATE triggers SET state = ?2, decided_at_ms = ?3, decision = ?4, rule = ?5, "
+              "reason = ?6, trace_json = ?7, job_id = ?8 WHERE id = ?1 AND state = 'received'");
+          st.bind(1, trigger_id).bind(2, o.job_id ? "decided" : "skipped").bind(3, now);
+          st.bind(4, o.decision).bind(5, d.rule).bind(6, reason);
+          st.bind(7, dump(trace_to_json(d.trace))).bind(8, o.job_id);
+          st.run();
+          out.push_back(std::move(o));
+        }
+        tx.commit();
+        return out;
+      });
+}
+
+// --- dispatch ------------------------------------------------------------------------
+
+Expected<std::vector<Job>> JobStore::claim_due(std::size_t limit, TimePoint now, Millis lease,
+                                               const std::string& owner) {
+  using R = Expected<std::vector<Job>>;
+  return impl_->guarded<R>(fmt::format("claim due jobs for {}", owner), true, [&]() -> R {
+    std::vector<Job> jobs;
+    if (limit == 0) return jobs;
+    auto& db = impl_->db;
+    Transaction tx(db);
+    {
+      auto st = db.cached(
+          "UPDATE jobs SET state = 'leased', attempts = attempts + 1, lease_owner = ?1, "
+          "lease_expires_at_ms = ?2, leased_at_ms = ?3, updated_at_ms = ?3 "
+          "WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND next_attempt_at_ms <= ?3 "
+          "ORDER BY next_attempt_at_ms, id LIMIT ?4) "
+          "RETURNING " UDA_JOB_COLUMNS);
+      st.bind(1, owner).bind(2, now + lease).bind(3, now).bind(4, bounded(limit));
+      while (st.step()) jobs.push_back(read_job(st));
+    }
+    tx.commit();
+    // RETURNING has no defined order.
+    std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
+      return std::pair(a.next_attempt_at, a.id) < std::pair(b.next_attempt_at, b.id);
+    });
+    return jobs;
+  });
+}
+
+Expected<std::optional<TimePoint>> JobStore::next_due() {
+  using R = Expected<std::optional<TimePoint>>;
+  return impl_->guarded<R>("find the next due job", false, [&]() -> R {
+    auto st = impl_->db.cached("SELECT MIN(next_attempt_at_ms) FROM jobs WHERE state = 'pending'");
+    if (!st.step()) return std::optional<TimePoint>();
+    return st.opt_time(0);
+  });
+}
+
+Status JobStore::complete(std::int64_t job_id, const std::string& owner, TimePoint now,
+                          const std::string& detail) {
+  return impl_->guarded<Status>(fmt::format("complete job {}", job_id), true, [&]() -> Status {
+    auto& db = impl_->db;
+    Transaction tx(db);
+    auto lease = impl_->leased_by(job_id, owner, now);
+    if (!lease) return lease.error();
+    {
+      auto st = db.cached(
+          "UPDATE jobs SET state = 'done', outcome = ?2, finished_at_ms = ?3, updated_at_ms = ?3, "
+          "verify_first = 0, lease_owner = NULL, lease_expires_at_ms = NULL, leased_at_ms = NULL "
+          "WHERE id = ?1");
+      st.bind(1, job_id).bind(2, detail).bind(3, now);
+      st.run();
+    }
+    impl_->insert_attempt(job_id, lease->attempts, lease->leased_at, now, "ok", detail);
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+Status JobStore::retry_later(std::int64_t job_id, const std::string& owner, TimePoint now,
+                             TimePoint next_attempt_at, const std::string& error,
+                             bool verify_first) {
+  return impl_->guarded<Status>(fmt::format("reschedule job {}", job_id), true, [&]() -> Status {
+    auto& db = impl_->db;
+    Transaction tx(db);
+    auto lease = impl_->leased_by(job_id, owner, now);
+    if (!lease) return lease.error();
+    {
+      auto st = db.cached(
+          "UPDATE jobs SET state = 'pending', next_attempt_at_ms = ?2, last_error = ?3, "
+          "verify_first = ?4, updated_at_ms = ?5, lease_owner = NULL, lease_expires_at_ms = NULL, "
+          "leased_at_ms = NULL WHERE id = ?1");
+      st.bind(1, job_id).bind(2, next_attempt_at).bind(3, error).bind(4, verify_first ? 1 : 0);
+      st.bind(5, now);
+      st.run();
+    }
+    impl_->insert_attempt(job_id, lease->attempts, lease->leased_at, now, "retry", error);
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+Status JobStore::dead_letter(std::int64_t job_id, const std::string& owner, TimePoint now,
+                             const std::string& error) {
+  return impl_->guarded<Status>(fmt::format("dead-letter job {}", job_id), true, [&]() -> Status {
+    auto& db = impl_->db;
+    Transaction tx(db);
+    auto lease = impl_->leased_by(job_id, owner, now);
+    if (!lease) return lease.error();
+    {
+      auto st = db.cached(
+          "UPDATE jobs SET state = 'dead', last_error = ?2, outcome = ?3, finished_at_ms = ?4, "
+          "updated_at_ms = ?4, lease_owner = NULL, lease_expires_at_ms = NULL, "
+          "leased_at_ms = NULL WHERE id = ?1");
+      st.bind(1, job_id).bind(2, error).bind(3, "dead: " + error).bind(4, now);
+      st.run();
+    }
+    impl_->insert_attempt(job_id, lease->attempts, lease->leased_at, now, "fail", error);
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+Status JobStore::release(std::int64_t job_id, const std::string& owner, TimePoint now) {
+  return impl_->guarded<Status>(fmt::format("release job {}", job_id), true, [&]() -> Status {
+    auto& db = impl_->db;
+    Transaction tx(db);
+    auto lease = impl_->leased_by(job_id, owner, now);
+    if (!lease) return lease.error();
+    {
+      auto st = db.cached(
+          "UPDATE jobs SET state = 'pending', next_attempt_at_ms = ?2, verify_first = 1, "
+          "attempts = MAX(attempts - 1, 0), updated_at_ms = ?2, lease_owner = NULL, "
+          "lease_expires_at_ms = NULL, leased_at_ms = NULL WHERE id = ?1");
+      st.bind(1, job_id).bind(2, now);
+      st.run();
+    }
+    impl_->insert_attempt(
+        job_id, lease->attempts, lease->leased_at, now, "released",
+        fmt::format("given back by {} before the attempt finished; will verify first", owner));
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+Status JobStore::set_resource_id(std::int64_t job_id, const std::string& owner,
+                                 std::uint32_t resource_id) {
+  return impl_->guarded<Status>(
+      fmt::format("record resource id {} for job {}", resource_id, job_id), true, [&]() -> Status {
+        auto& db = impl_->db;
+        Transaction tx(db);
+        auto lease = impl_->leased_by(job_id, owner, TimePoint{});
+        if (!lease) return lease.error();
+        std::string user;
+        std::int64_t source = 0;
+        std::int64_t type = 0;
+        std::string old_key;
+        {
+          auto st =
+              db.cached("SELECT user, source_id, type_id, idempotency_key FROM jobs WHERE id = ?1");
+          st.bind(1, job_id);
+          if (!st.step()) return Impl::no_job(job_id);
+          user = st.text(0);
+          source = st.int64(1);
+          type = st.int64(2);
+          old_key = st.text(3);
+        }
+        // The key names the machine by resource id from now on, so later
+        // triggers naming the id find this job. If another active job already
+        // holds that key, keep the name-based key (the unique index forbids two
+        // active jobs with one key; the existence check covers the overlap).
+        std::string key = idempotency_key(resource_id, std::nullopt, user,
+                                          static_cast<SourceId>(source), static_cast<TypeId>(type));
+        if (auto other = impl_->active_job_with_key(key, job_id)) {
+          spdlog::warn(
+              "job={} resolved to resource id {}, but job {} is already active for that "
+              "machine, user, source and type; keeping key '{}'",
+              job_id, resource_id, *other, old_key);
+          key = old_key;
+        }
+        {
+          auto st = db.cached(
+              "UPDATE jobs SET machine_resource_id = ?2, idempotency_key = ?3 WHERE id = ?1");
+          st.bind(1, job_id).bind(2, resource_id).bind(3, key);
+          st.run();
+        }
+        tx.commit();
+        return Status::Ok();
+      });
+}
+
+Expected<int> JobStore::rearm_leases(TimePoint now, bool all) {
+  return impl_->guarded<Expected<int>>(
+      all ? std::string("re-arm all leases") : std::string("re-arm expired leases"), true,
+      [&]() -> Expected<int> {
+        auto& db = impl_->db;
+        Transaction tx(db);
+        struct Row {
+          std::int64_t id;
+          int attempts;
+          TimePoint leased_at;
+          std::string owner;
+          std::optional<TimePoint> expires;
+        };
+        std::vector<Row> rows;
+        {
+          auto st = db.cached(
+              "SELECT id, attempts, leased_at_ms, lease_owner, lease_expires_at_ms FROM jobs "
+              "WHERE state = 'leased' AND (?1 = 1 OR lease_expires_at_ms <= ?2) ORDER BY id");
+          st.bind(1, all ? 1 : 0).bind(2, now);
+          while (st.step()) {
+            rows.push_back(Row{st.int64(0), static_cast<int>(st.int64(1)),
+                               st.opt_time(2).value_or(now), st.text(3), st.opt_time(4)});
+          }
+        }
+        for (const Row& r : rows) {
+          const std::string detail =
+              r.expires && *r.expires <= now
+                  ? fmt::format(
+                        "lease of {} expired at {}; the call may have run, verifying "
+                        "first",
+                        r.owner, format_iso8601(*r.expires))
+                  : fmt::format(
+                        "lease of {} re-armed at start-up; the call may have run, "
+                        "verifying first",
+                        r.owner);
+          // attempts is not decremented: the call may have had its effect.
+          auto st = db.cached(
+              "UPDATE jobs SET state = 'pending', next_attempt_at_ms = ?2, verify_first = 1, "
+              "last_error = ?3, updated_at_ms = ?2, lease_owner = NULL, "
+              "lease_expires_at_ms = NULL, leased_at_ms = NULL WHERE id = ?1");
+          st.bind(1, r.id).bind(2, now).bind(3, detail);
+          st.run();
+          impl_->insert_attempt(r.id, r.attempts, r.leased_at, now, "lease-expired", detail);
+        }
+        tx.commit();
+        return static_cast<int>(rows.size());
+      });
+}
+
+// --- admin -------------------------------------------------------------------------
+
+Expected<std::vector<Job>> JobStore::list_jobs(std::optional<JobState> state, std::size_t limit) {
+  using R = Expected<std::vector<Job>>;
+  return impl_->guarded<R>("list jobs", false, [&]() -> R {
+    std::vector<Job> jobs;
+    auto& db = impl_->db;
+    if (state) {
+      auto st = db.cached("SELECT " UDA_JOB_COLUMNS
+                          " FROM jobs WHERE state = ?1 ORDER BY id DESC LIMIT ?2");
+      st.bind(1, to_string(*state)).bind(2, bounded(limit));
+      while (st.step()) jobs.push_back(read_job(st));
+    } else {
+      auto st = db.cached("SELECT " UDA_JOB_COLUMNS " FROM jobs ORDER BY id DESC LIMIT ?1");
+      st.bind(1, bounded(limit));
+      while (st.step()) jobs.push_back(read_job(st));
+    }
+    return jobs;
+  });
+}
+
+Expected<std::optional<Job>> JobStore::get_job(std::int64_t job_id) {
+  using R = Expected<std::optional<Job>>;
+  return impl_->guarded<R>(fmt::format("read job {}", job_id), false, [&]() -> R {
+    auto st = impl_->db.cached("SELECT " UDA_JOB_COLUMNS " FROM jobs WHERE id = ?1");
+    st.bind(1, job_id);
+    if (!st.step()) return std::optional<Job>();
+    return std::optional<Job>(read_job(st));
+  });
+}
+
+Expected<std::vector<Attempt>> JobStore::attempts(std::int64_t job_id) {
+  using R = Expected<std::vector<Attempt>>;
+  return impl_->guarded<R>(fmt::format("read the attempts of job {}", job_id), false, [&]() -> R {
+    std::vector<Attempt> out;
+    auto st = impl_->db.cached(
+        "SELECT job_id, attempt, started_at_ms, finished_at_ms, outcome, detail FROM attempts "
+        "WHERE job_id = ?1 ORDER BY id LIMIT ?2");
+    st.bind(1, job_id).bind(2, bounded(kMaxLimit));
+    while (st.step()) {
+      out.push_back(Attempt{st.int64(0), static_cast<int>(st.int64(1)), st.time(2), st.time(3),
+                            st.text(4), st.text(5)});
+    }
+    return out;
+  });
+}
+
+Expected<std::optional<TriggerRecord>> JobStore::get_trigger(const std::string& trigger_id) {
+  using R = Expected<std::optional<TriggerRecord>>;
+  return impl_->guarded<R>(fmt::format("read trigger '{}'", trigger_id), false, [&]() -> R {
+    auto st = impl_->db.cached("SELECT " UDA_TRIGGER_RECORD_COLUMNS UDA_TRIGGER_RECORD_FROM
+                               "WHERE t.id = ?1");
+    st.bind(1, trigger_id);
+    if (!st.step()) return std::optional<TriggerRecord>();
+    return std::optional<TriggerRecord>(read_trigger_record(st));
+  });
+}
+
+Expected<std::vector<TriggerRecord>> JobStore::list_triggers(std::size_t limit) {
+  using R = Expected<std::vector<TriggerRecord>>;
+  return impl_->guarded<R>("list triggers", false, [&]() -> R {
+    std::vector<TriggerRecord> out;
+    auto st = impl_->db.cached("SELECT " UDA_TRIGGER_RECORD_COLUMNS UDA_TRIGGER_RECORD_FROM
+                               "ORDER BY t.received_at_ms DESC, t.rowid DESC LIMIT ?1");
+    st.bind(1, bounded(limit));
+    while (st.step()) out.push_back(read_trigger_record(st));
+    return out;
+  });
+}
+
+Expected<std::vector<TriggerRecord>> JobStore::triggers_for_job(std::int64_t job_id) {
+  using R = Expected<std::vector<TriggerRecord>>;
+  return impl_->guarded<R>(fmt::format("read the triggers of job {}", job_id), false, [&]() -> R {
+    std::vector<TriggerRecord> out;
+    auto st = impl_->db.cached("SELECT " UDA_TRIGGER_RECORD_COLUMNS UDA_TRIGGER_RECORD_FROM
+                               "WHERE t.job_id = ?1 ORDER BY t.received_at_ms, t.rowid LIMIT ?2");
+    st.bind(1, job_id).bind(2, bounded(kMaxLimit));
+    while (st.step()) out.push_back(read_trigger_record(st));
+    return out;
+  });
+}
+
+Status JobStore::retry_now(std::int64_t job_id, TimePoint now) {
+  return impl_->guarded<Status>(fmt::format("retry job {}", job_id), true, [&]() -> Status {
+    auto& db = impl_->db;
+    Transaction tx(db);
+    const auto job = impl_->summary(job_id);
+    if (!job) return Impl::no_job(job_id);
+    if (job->state == "leased") return Impl::in_flight(job_id, *job);
+    if (job->state == "done") {
+      return Error{fmt::format("job {} is done; nothing to retry (see `uda-agent jobs show {}`)",
+                               job_id, job_id)};
+    }
+    if (auto other = impl_->active_job_with_key(job->idempotency_key, job_id)) {
+      return Error{fmt::format(
+          "job {} cannot be retried: job {} is already queued for the same machine, user, "
+          "source and type (see `uda-agent jobs show {}`)",
+          job_id, *other, *other)};
+    }
+    {
+      // A job that made calls may have had its effect: check the site first.
+      auto st = db.cached(
+          "UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at_ms = ?2, "
+          "verify_first = CASE WHEN attempts > 0 THEN 1 ELSE verify_first END, outcome = '', "
+          "finished_at_ms = NULL, updated_at_ms = ?2 WHERE id = ?1");
+      st.bind(1, job_id).bind(2, now);
+      st.run();
+    }
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+Status JobStore::cancel(std::int64_t job_id, TimePoint now) {
+  return impl_->guarded<Status>(fmt::format("cancel job {}", job_id), true, [&]() -> Status {
+    auto& db = impl_->db;
+    Transaction tx(db);
+    const auto job = impl_->summary(job_id);
+    if (!job) return Impl::no_job(job_id);
+    if (job->state == "leased") return Impl::in_flight(job_id, *job);
+    if (job->state == "done") {
+      return Error{fmt::format("job {} is done; nothing to cancel", job_id)};
+    }
+    if (job->state == "cancelled") return Status::Ok();  // already what was asked
+    {
+      auto st = db.cached(
+          "UPDATE jobs SET state = 'cancelled', outcome = 'cancelled', finished_at_ms = ?2, "
+          "updated_at_ms = ?2 WHERE id = ?1");
+      st.bind(1, job_id).bind(2, now);
+      st.run();
+    }
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+Expected<StoreCounts> JobStore::counts() {
+  return impl_->guarded<Expected<StoreCounts>>("count jobs", false, [&]() -> Expected<StoreCounts> {
+    auto& db = impl_->db;
+    StoreCounts c;
+    for (auto s : {JobState::Pending, JobState::Leased, JobState::Done, JobState::Dead,
+                   JobState::Cancelled}) {
+      c.jobs_by_state[std::string(to_string(s))] = 0;
+    }
+    Transaction tx(db, Transaction::Kind::Deferred);  // one consistent snapshot
+    {
+      auto st = db.cached("SELECT COUNT(*) FROM triggers WHERE state = 'received'");
+      if (st.step()) c.triggers_received = st.int64(0);
+    }
+    {
+      auto st = db.cached("SELECT state, COUNT(*) FROM jobs GROUP BY state");
+      while (st.step()) c.jobs_by_state[st.text(0)] = st.int64(1);
+    }
+    {
+      auto st =
+          db.cached("SELECT MIN(created_at_ms) FROM jobs WHERE state IN ('pending', 'leased')");
+      if (st.step()) c.oldest_pending = st.opt_time(0);
+    }
+    tx.commit();
+    return c;
+  });
+}
+
+Expected<std::int64_t> JobStore::purge_finished(TimePoint older_than) {
+  // One chunk per transaction so the agent's writers are never held up for
+  // long; each chunk answers (rows removed, whether there may be more).
+  using Chunk = Expected<std::pair<std::int64_t, bool>>;
+  std::int64_t removed = 0;
+  // Terminal jobs with their attempts and triggers. '+state' steers the
+  // planner to jobs_finished: the search is by finish time, not by state.
+  for (bool more = true; more;) {
+    auto chunk = impl_->guarded<Chunk>("purge finished jobs", true, [&]() -> Chunk {
+      auto& db = impl_->db;
+      Transaction tx(db);
+      std::vector<std::int64_t> ids;
+      {
+        auto st = db.cached(
+            "SELECT id FROM jobs WHERE finished_at_ms < ?1 "
+            "AND +state IN ('done', 'dead', 'cancelled') LIMIT ?2");
+        st.bind(1, older_than).bind(2, kPurgeChunk);
+        while (st.step()) ids.push_back(st.int64(0));
+      }
+      std::int64_t count = 0;
+      for (const auto id : ids) {
+        for (const char* sql :
+             {"DELETE FROM triggers WHERE job_id = ?1", "DELETE FROM attempts WHERE job_id = ?1",
+              "DELETE FROM jobs WHERE id = ?1"}) {
+          auto st = db.cached(sql);
+          st.bind(1, id);
+          st.run();
+          count += db.changes();
+        }
+      }
+      tx.commit();
+      return std::pair(count, std::ssize(ids) == kPurgeChunk);
+    });
+    if (!chunk) return chunk.error();
+    removed += chunk->first;
+    more = chunk->second;
+  }
+  // Skipped triggers (they have no job) decided before the cut-off.
+  for (bool more = true; more;) {
+    auto chunk = impl_->guarded<Chunk>("purge skipped triggers", true, [&]() -> Chunk {
+      auto& db = impl_->db;
+      Transaction tx(db);
+      std::int64_t count = 0;
+      {
+        auto st = db.cached(
+            "DELETE FROM triggers WHERE rowid IN (SELECT rowid FROM triggers "
+            "WHERE state = 'skipped' AND decided_at_ms < ?1 LIMIT ?2)");
+        st.bind(1, older_than).bind(2, kPurgeChunk);
+        st.run();
+        count = db.changes();
+      }
+      tx.commit();
+      return std::pair(count, count == kPurgeChunk);
+    });
+    if (!chunk) return chunk.error();
+    removed += chunk->first;
+    more = chunk->second;
+  }
+  return removed;
+}
+
+#undef UDA_JOB_COLUMNS
+#undef UDA_TRIGGER_COLUMNS
+#undef UDA_TRIGGER_RECORD_COLUMNS
+#undef UDA_TRIGGER_RECORD_FROM
+
+}  // namespace uda
