@@ -1,8 +1,9 @@
 #include "app/agent.hpp"
 
-#include <csignal>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include "app/provider_factory.hpp"
 #include "core/time.hpp"
@@ -48,6 +49,7 @@ int Agent::run() {
     spdlog::critical("rules: {}", rules.error().message);
     return 2;
   }
+  for (const auto& w : rules->warnings) spdlog::warn("rules: {}", w);
   std::error_code ec;
   std::filesystem::create_directories(config_.store.path.parent_path(), ec);
   auto lock = InstanceLock::acquire(config_.store.path.string() + ".lock");
@@ -73,9 +75,10 @@ int Agent::run() {
     spdlog::critical("store: re-arming leases failed: {}", n.error().message);
     return 3;
   } else if (*n > 0) {
-    spdlog::warn("store: {} job(s) were in flight when the agent last stopped; they will be "
-                 "verified against the site before any new call",
-                 *n);
+    spdlog::warn(
+        "store: {} job(s) were in flight when the agent last stopped; they will be "
+        "verified against the site before any new call",
+        *n);
   }
 
   auto provider = make_provider(config_.provider, io_, r.time);
@@ -130,7 +133,8 @@ int Agent::run() {
           purge();
           running_->purge_timer->expires_after(config_.store.purge_interval);
           boost::system::error_code tec;
-          co_await running_->purge_timer->async_wait(asio::redirect_error(asio::use_awaitable, tec));
+          co_await running_->purge_timer->async_wait(
+              asio::redirect_error(asio::use_awaitable, tec));
         }
       },
       asio::detached);
@@ -182,8 +186,10 @@ void Agent::reload_rules() {
     spdlog::error("rules reload rejected, keeping the current rules: {}", rules.error().message);
     return;
   }
+  for (const auto& w : rules->warnings) spdlog::warn("rules: {}", w);
+  const auto count = rules->rules.size();
   running_->decider->set_rules(std::make_shared<const RuleSet>(std::move(*rules)));
-  spdlog::info("rules reloaded from {}", config_.rules.path.string());
+  spdlog::info("rules reloaded from {} ({} rules)", config_.rules.path.string(), count);
 }
 
 void Agent::purge() {

@@ -1,9 +1,10 @@
 #include "app/cli.hpp"
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <functional>
-#include <fmt/format.h>
 
 #include "app/commands.hpp"
 #include "app/logging.hpp"
@@ -19,16 +20,19 @@ int run_cli(int argc, char** argv) {
   const char* env_config = std::getenv("UDA_AGENT_CONFIG");
   std::string config = env_config != nullptr ? env_config : "config/uda-agent.yaml";
   app.add_option("-c,--config", config,
-                 "Agent configuration file (default: $UDA_AGENT_CONFIG or config/uda-agent.yaml)");
+                 "Agent configuration file (default: $UDA_AGENT_CONFIG or config/uda-agent.yaml)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a later --config overrides
   app.add_flag("--json", g.json, "Machine-readable JSON output");
 
   std::function<int()> action;
-  auto* run = app.add_subcommand("run", "Run the agent in the foreground until SIGINT/SIGTERM "
-                                        "(SIGHUP reloads the rules)");
+  auto* run = app.add_subcommand("run",
+                                 "Run the agent in the foreground until SIGINT/SIGTERM "
+                                 "(SIGHUP reloads the rules)");
   run->callback([&] { action = [&] { return cli::cmd_run(g); }; });
 
-  auto* check = app.add_subcommand("check-config", "Validate the configuration, rules and site "
-                                                   "fixture; exit non-zero with the first error");
+  auto* check = app.add_subcommand("check-config",
+                                   "Validate the configuration, rules and site "
+                                   "fixture; exit non-zero with the first error");
   check->callback([&] { action = [&] { return cli::cmd_check_config(g); }; });
 
   auto* rules = app.add_subcommand("rules", "Work with the rule set");
@@ -36,34 +40,40 @@ int run_cli(int argc, char** argv) {
   cli::ExplainArgs explain_args;
   auto* explain = rules->add_subcommand(
       "explain", "Show which rule a trigger matches and why the others did not");
-  explain->add_option("-t,--trigger", explain_args.trigger_file, "Trigger JSON file, or - for stdin")
+  explain
+      ->add_option("-t,--trigger", explain_args.trigger_file, "Trigger JSON file, or - for stdin")
       ->required();
   explain->add_option("-r,--rules", explain_args.rules_path,
                       "Rules file to use instead of the config's rules.path");
   explain->callback([&] { action = [&] { return cli::cmd_rules_explain(g, explain_args); }; });
 
   cli::SubmitArgs submit_args;
-  auto* submit = app.add_subcommand("submit", "Hand a trigger to the agent (written durably to "
-                                              "the store; the running agent picks it up)");
-  submit->add_option("-k,--kind", submit_args.kind, "enrollment | osd | usage | manual | discovery");
+  auto* submit = app.add_subcommand("submit",
+                                    "Hand a trigger to the agent (written durably to "
+                                    "the store; the running agent picks it up)");
+  submit->add_option("-k,--kind", submit_args.kind,
+                     "enrollment | osd | usage | manual | discovery");
   submit->add_option("-m,--machine", submit_args.machine_id,
                      "Device ResourceID (SMS_R_System.ResourceID)");
   submit->add_option("--machine-name", submit_args.machine_name, "Device name (SMS_R_System.Name)");
   submit->add_option("-u,--user", submit_args.user, "DOMAIN\\user or user@upn.suffix");
   submit->add_option("-a,--attr", submit_args.attributes,
                      "Attribute key=value (numbers and true/false keep their type); repeatable");
-  submit->add_option("--id", submit_args.id, "Trigger id (default: generated); resubmitting the "
-                                             "same id is a no-op");
+  submit->add_option("--id", submit_args.id,
+                     "Trigger id (default: generated); resubmitting the "
+                     "same id is a no-op");
   submit->add_option("--origin", submit_args.origin, "Who is submitting (default: cli)");
   submit->add_option("-f,--file", submit_args.file,
                      "JSON file with one trigger or an array of them (- for stdin)");
   submit->callback([&] { action = [&] { return cli::cmd_submit(g, submit_args); }; });
 
-  auto* jobs = app.add_subcommand("jobs", "Inspect and steer queued work (safe while the agent runs)");
+  auto* jobs =
+      app.add_subcommand("jobs", "Inspect and steer queued work (safe while the agent runs)");
   jobs->require_subcommand(1);
   cli::JobsListArgs list_args;
   auto* jobs_list = jobs->add_subcommand("list", "List jobs, newest first");
-  jobs_list->add_option("-s,--state", list_args.state, "pending | leased | done | dead | cancelled");
+  jobs_list->add_option("-s,--state", list_args.state,
+                        "pending | leased | done | dead | cancelled");
   jobs_list->add_option("-n,--limit", list_args.limit, "At most this many (default 50)")
       ->check(CLI::Range(1, 100000));
   jobs_list->callback([&] { action = [&] { return cli::cmd_jobs_list(g, list_args); }; });
@@ -84,7 +94,8 @@ int run_cli(int argc, char** argv) {
   auto* triggers_list = triggers->add_subcommand("list", "List triggers, newest first");
   triggers_list->add_option("-n,--limit", trigger_limit, "At most this many (default 50)")
       ->check(CLI::Range(1, 100000));
-  triggers_list->callback([&] { action = [&] { return cli::cmd_triggers_list(g, trigger_limit); }; });
+  triggers_list->callback(
+      [&] { action = [&] { return cli::cmd_triggers_list(g, trigger_limit); }; });
   std::string trigger_id;
   auto* triggers_show = triggers->add_subcommand("show", "One trigger with its decision trace");
   triggers_show->add_option("id", trigger_id, "Trigger id")->required();

@@ -1,12 +1,15 @@
 #include "app/cli_support.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
-#include <fmt/format.h>
 
 namespace uda::cli {
 
-void report_error(const std::string& message) { fmt::print(stderr, "uda-agent: {}\n", message); }
+void report_error(const std::string& message) {
+  fmt::print(stderr, "uda-agent: {}\n", message);
+}
 
 std::optional<AgentConfig> load_config_or_report(const Global& g) {
   auto cfg = load_config(g.config_path);

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "app/cli_support.hpp"
@@ -10,7 +11,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string opt_time(const std::optional<TimePoint>& t) { return t ? format_iso8601(*t) : ""; }
+std::string opt_time(const std::optional<TimePoint>& t) {
+  return t ? format_iso8601(*t) : "";
+}
 
 json job_json(const Job& j) {
   json out{{"id", j.id},
@@ -88,12 +91,12 @@ int cmd_jobs_list(const Global& g, const JobsListArgs& a) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& j : *jobs) {
-    rows.push_back({std::to_string(j.id), std::string(to_string(j.state)),
-                    std::to_string(j.attempts), machine_cell(j), j.user,
-                    fmt::format("{}({})", to_string(j.source), static_cast<unsigned>(j.source)),
-                    j.rule,
-                    is_terminal(j.state) ? opt_time(j.finished_at) : format_iso8601(j.next_attempt_at),
-                    is_terminal(j.state) ? j.outcome : j.last_error});
+    rows.push_back(
+        {std::to_string(j.id), std::string(to_string(j.state)), std::to_string(j.attempts),
+         machine_cell(j), j.user,
+         fmt::format("{}({})", to_string(j.source), static_cast<unsigned>(j.source)), j.rule,
+         is_terminal(j.state) ? opt_time(j.finished_at) : format_iso8601(j.next_attempt_at),
+         is_terminal(j.state) ? j.outcome : j.last_error});
   }
   print_table({"ID", "STATE", "ATTEMPTS", "MACHINE", "USER", "SOURCE", "RULE", "NEXT/FINISHED",
                "OUTCOME/LAST ERROR"},
@@ -144,7 +147,8 @@ int cmd_jobs_show(const Global& g, std::int64_t id) {
   fmt::print("  source:    {} ({})   type: {} ({})\n", to_string(j.source),
              static_cast<unsigned>(j.source), to_string(j.type), static_cast<unsigned>(j.type));
   fmt::print("  rule:      {}\n", j.rule);
-  fmt::print("  attempts:  {}{}\n", j.attempts, j.verify_first ? "  (verify before next call)" : "");
+  fmt::print("  attempts:  {}{}\n", j.attempts,
+             j.verify_first ? "  (verify before next call)" : "");
   fmt::print("  created:   {}\n", format_iso8601(j.created_at));
   if (is_terminal(j.state)) {
     fmt::print("  finished:  {}\n  outcome:   {}\n", opt_time(j.finished_at), j.outcome);
@@ -213,9 +217,9 @@ int cmd_triggers_list(const Global& g, std::size_t limit) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : *triggers) {
     const json j = trigger_record_json(t);
-    rows.push_back({t.trigger.id, std::string(to_string(t.trigger.kind)), t.trigger.machine.describe(),
-                    t.trigger.user, j["outcome"].get<std::string>(), t.rule,
-                    t.job_id ? std::to_string(*t.job_id) : "", t.reason});
+    rows.push_back({t.trigger.id, std::string(to_string(t.trigger.kind)),
+                    t.trigger.machine.describe(), t.trigger.user, j["outcome"].get<std::string>(),
+                    t.rule, t.job_id ? std::to_string(*t.job_id) : "", t.reason});
   }
   print_table({"ID", "KIND", "MACHINE", "USER", "OUTCOME", "RULE", "JOB", "REASON"}, rows);
   return kOk;

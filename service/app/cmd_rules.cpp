@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+
 #include <iostream>
 #include <sstream>
 
@@ -46,7 +47,8 @@ int cmd_rules_explain(const Global& g, const ExplainArgs& a) {
   }
   const Decision d = decide(*rules, *trigger);
   if (g.json) {
-    fmt::print("{}\n", nlohmann::json{{"trigger", to_json(*trigger)}, {"decision", to_json(d)}}.dump(2));
+    fmt::print("{}\n",
+               nlohmann::json{{"trigger", to_json(*trigger)}, {"decision", to_json(d)}}.dump(2));
   } else {
     fmt::print("{}", format_explanation(*trigger, d));
   }

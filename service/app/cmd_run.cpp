@@ -37,6 +37,7 @@ int cmd_check_config(const Global& g) {
       return kBadInput;
     }
   }
+  for (const auto& w : rules->warnings) fmt::print(stderr, "uda-agent: warning: {}\n", w);
   fmt::print("config {} is valid\n", g.config_path.string());
   fmt::print("  store:    {}\n", cfg->store.path.string());
   fmt::print("  rules:    {} ({} rules)\n", cfg->rules.path.string(), rules->rules.size());

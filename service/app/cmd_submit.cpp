@@ -1,5 +1,6 @@
-#include <charconv>
 #include <fmt/format.h>
+
+#include <charconv>
 #include <iostream>
 #include <sstream>
 
@@ -50,14 +51,16 @@ Expected<std::vector<Trigger>> triggers_from_args(const SubmitArgs& a) {
     }
     constexpr std::size_t kMaxBatch = 100'000;
     if (j.is_array() && j.size() > kMaxBatch) {
-      return Error{fmt::format("{}: {} triggers; at most {} per submit", a.file, j.size(), kMaxBatch)};
+      return Error{
+          fmt::format("{}: {} triggers; at most {} per submit", a.file, j.size(), kMaxBatch)};
     }
     const auto items = j.is_array() ? j : nlohmann::json::array({j});
     for (std::size_t i = 0; i < items.size(); ++i) {
       auto t = trigger_from_json(items[i], a.origin);
       if (!t) {
-        return Error{j.is_array() ? fmt::format("{}: trigger [{}]: {}", a.file, i, t.error().message)
-                                  : fmt::format("{}: {}", a.file, t.error().message)};
+        return Error{j.is_array()
+                         ? fmt::format("{}: trigger [{}]: {}", a.file, i, t.error().message)
+                         : fmt::format("{}: {}", a.file, t.error().message)};
       }
       out.push_back(std::move(*t));
     }

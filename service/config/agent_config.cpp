@@ -1,8 +1,9 @@
 #include "config/agent_config.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-#include <fmt/format.h>
 
 #include "core/yaml_util.hpp"
 
@@ -18,18 +19,18 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
 }
 
 // Reads `key` of `map` into `out` with `read` when present; errors propagate.
-#define UDA_READ(map, key, out, expr)                  \
-  if (const auto node = (map)[key]; node) {            \
-    auto value = (expr);                               \
-    if (!value) return value.error();                  \
-    (out) = *value;                                    \
+#define UDA_READ(map, key, out, expr)       \
+  if (const auto node = (map)[key]; node) { \
+    auto value = (expr);                    \
+    if (!value) return value.error();       \
+    (out) = *value;                         \
   }
 
 Status parse_store(const Doc& doc, const YAML::Node& n, const std::filesystem::path& base,
                    StoreConfig& out) {
-  if (auto st = yaml::check_keys(doc, n, "store",
-                                 {"path", "busy_timeout", "duplicate_window", "retention",
-                                  "purge_interval"});
+  if (auto st = yaml::check_keys(
+          doc, n, "store",
+          {"path", "busy_timeout", "duplicate_window", "retention", "purge_interval"});
       !st) {
     return st;
   }
@@ -47,17 +48,17 @@ Status parse_store(const Doc& doc, const YAML::Node& n, const std::filesystem::p
   UDA_READ(n, "retention", out.retention,
            yaml::as_duration(doc, node, "store.retention", Millis(3'600'000),
                              Millis(3650LL * 86'400'000)));
-  UDA_READ(n, "purge_interval", out.purge_interval,
-           yaml::as_duration(doc, node, "store.purge_interval", Millis(1000),
-                             Millis(7LL * 86'400'000)));
+  UDA_READ(
+      n, "purge_interval", out.purge_interval,
+      yaml::as_duration(doc, node, "store.purge_interval", Millis(1000), Millis(7LL * 86'400'000)));
   return Status::Ok();
 }
 
 Status parse_dispatcher(const Doc& doc, const YAML::Node& n, DispatcherConfig& out) {
-  if (auto st = yaml::check_keys(doc, n, "dispatcher",
-                                 {"concurrency", "max_attempts", "backoff", "circuit_breaker",
-                                  "lease", "call_timeout", "poll_interval", "shutdown_deadline",
-                                  "verify_before_create"});
+  if (auto st = yaml::check_keys(
+          doc, n, "dispatcher",
+          {"concurrency", "max_attempts", "backoff", "circuit_breaker", "lease", "call_timeout",
+           "poll_interval", "shutdown_deadline", "verify_before_create"});
       !st) {
     return st;
   }
@@ -73,10 +74,10 @@ Status parse_dispatcher(const Doc& doc, const YAML::Node& n, DispatcherConfig& o
              yaml::as_duration(doc, node, "dispatcher.backoff.cap", Millis(1),
                                Millis(7LL * 86'400'000)));
     if (out.backoff.cap < out.backoff.base) {
-      return yaml::error_at(doc, b, "dispatcher.backoff",
-                            fmt::format("cap ({}) must be >= base ({})",
-                                        format_duration(out.backoff.cap),
-                                        format_duration(out.backoff.base)));
+      return yaml::error_at(
+          doc, b, "dispatcher.backoff",
+          fmt::format("cap ({}) must be >= base ({})", format_duration(out.backoff.cap),
+                      format_duration(out.backoff.base)));
     }
   }
   if (const auto c = n["circuit_breaker"]; c) {
@@ -93,7 +94,8 @@ Status parse_dispatcher(const Doc& doc, const YAML::Node& n, DispatcherConfig& o
     UDA_READ(c, "max_open_for", out.breaker.max_open_for,
              yaml::as_duration(doc, node, "dispatcher.circuit_breaker.max_open_for", Millis(10),
                                Millis(86'400'000)));
-    if (out.breaker.max_open_for < out.breaker.open_for) out.breaker.max_open_for = out.breaker.open_for;
+    if (out.breaker.max_open_for < out.breaker.open_for)
+      out.breaker.max_open_for = out.breaker.open_for;
   }
   UDA_READ(n, "lease", out.lease,
            yaml::as_duration(doc, node, "dispatcher.lease", Millis(1000), Millis(86'400'000)));
@@ -101,17 +103,17 @@ Status parse_dispatcher(const Doc& doc, const YAML::Node& n, DispatcherConfig& o
            yaml::as_duration(doc, node, "dispatcher.call_timeout", Millis(100), Millis(3'600'000)));
   UDA_READ(n, "poll_interval", out.poll_interval,
            yaml::as_duration(doc, node, "dispatcher.poll_interval", Millis(10), Millis(600'000)));
-  UDA_READ(n, "shutdown_deadline", out.shutdown_deadline,
-           yaml::as_duration(doc, node, "dispatcher.shutdown_deadline", Millis(0),
-                             Millis(600'000)));
+  UDA_READ(
+      n, "shutdown_deadline", out.shutdown_deadline,
+      yaml::as_duration(doc, node, "dispatcher.shutdown_deadline", Millis(0), Millis(600'000)));
   UDA_READ(n, "verify_before_create", out.verify_before_create,
            yaml::as_bool(doc, node, "dispatcher.verify_before_create"));
   if (out.call_timeout >= out.lease) {
-    return yaml::error_at(doc, n, "dispatcher",
-                          fmt::format("call_timeout ({}) must be shorter than lease ({}), or a "
-                                      "slow call could be claimed again while it runs",
-                                      format_duration(out.call_timeout),
-                                      format_duration(out.lease)));
+    return yaml::error_at(
+        doc, n, "dispatcher",
+        fmt::format("call_timeout ({}) must be shorter than lease ({}), or a "
+                    "slow call could be claimed again while it runs",
+                    format_duration(out.call_timeout), format_duration(out.lease)));
   }
   return Status::Ok();
 }
@@ -129,9 +131,9 @@ Status parse_logging(const Doc& doc, const YAML::Node& n, const std::filesystem:
     static const std::array<std::string_view, 6> kLevels{"trace", "debug", "info",
                                                          "warn",  "error", "off"};
     if (std::find(kLevels.begin(), kLevels.end(), *s) == kLevels.end()) {
-      return yaml::error_at(doc, node, "logging.level",
-                            fmt::format("'{}' is not one of trace, debug, info, warn, error, off",
-                                        *s));
+      return yaml::error_at(
+          doc, node, "logging.level",
+          fmt::format("'{}' is not one of trace, debug, info, warn, error, off", *s));
     }
     out.level = *s;
   }

@@ -16,7 +16,7 @@
 namespace uda {
 
 struct StoreConfig {
-  std::filesystem::path path;           // SQLite database file
+  std::filesystem::path path;  // SQLite database file
   Millis busy_timeout{5000};
   Millis duplicate_window{Millis(24LL * 3600 * 1000)};
   Millis retention{Millis(30LL * 24 * 3600 * 1000)};  // finished rows older than this are purged
@@ -35,14 +35,14 @@ struct ProviderConfig {
 };
 
 struct DispatcherConfig {
-  int concurrency = 8;                  // calls in flight at once
-  BackoffPolicy backoff;                // base, cap, max_attempts
-  BreakerPolicy breaker;                // failure_threshold, open_for, max_open_for
-  Millis lease{120'000};                // a claimed job is ours this long
-  Millis call_timeout{60'000};          // one provider call; must be < lease
-  Millis poll_interval{1000};           // look for due jobs at least this often
-  Millis shutdown_deadline{10'000};     // finish in-flight calls within this, then release
-  bool verify_before_create = true;     // check the relationship exists before creating it
+  int concurrency = 8;               // calls in flight at once
+  BackoffPolicy backoff;             // base, cap, max_attempts
+  BreakerPolicy breaker;             // failure_threshold, open_for, max_open_for
+  Millis lease{120'000};             // a claimed job is ours this long
+  Millis call_timeout{60'000};       // one provider call; must be < lease
+  Millis poll_interval{1000};        // look for due jobs at least this often
+  Millis shutdown_deadline{10'000};  // finish in-flight calls within this, then release
+  bool verify_before_create = true;  // check the relationship exists before creating it
 };
 
 struct IntakeConfig {
@@ -51,8 +51,8 @@ struct IntakeConfig {
 };
 
 struct LoggingConfig {
-  std::string level = "info";          // trace | debug | info | warn | error
-  std::filesystem::path file;          // rotating log file; empty = none
+  std::string level = "info";  // trace | debug | info | warn | error
+  std::filesystem::path file;  // rotating log file; empty = none
   std::uint64_t max_size = 10ULL * 1024 * 1024;
   int max_files = 5;
   bool console = true;

@@ -15,7 +15,7 @@ enum class DecisionAction { Create, Skip };
 
 // One rule the engine looked at, and why it did or did not match.
 struct RuleTrace {
-  std::string rule;                 // rule name
+  std::string rule;  // rule name
   bool matched = false;
   std::vector<std::string> passed;  // conditions that held, e.g. "kind is osd"
   std::string failed;               // the first condition that did not hold (empty if matched)

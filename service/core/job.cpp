@@ -1,7 +1,8 @@
 #include "core/job.hpp"
 
-#include <array>
 #include <fmt/format.h>
+
+#include <array>
 
 #include "core/user_account.hpp"
 

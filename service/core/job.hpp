@@ -44,7 +44,7 @@ struct Job {
   std::optional<TimePoint> lease_expires_at;
   bool verify_first = false;  // the last call may have had its effect: check before calling again
   std::string last_error;
-  std::string outcome;        // terminal detail: "created", "already present", "dead: ..."
+  std::string outcome;  // terminal detail: "created", "already present", "dead: ..."
   TimePoint created_at{};
   TimePoint updated_at{};
   std::optional<TimePoint> finished_at;
@@ -53,7 +53,7 @@ struct Job {
 // (machine, user, source, type), lowercased: the same key means the same effect.
 // The machine part is the resource id, or "name:<lowercased name>" until resolved.
 std::string idempotency_key(const std::optional<std::uint32_t>& resource_id,
-                            const std::optional<std::string>& machine_name,
-                            std::string_view user, SourceId source, TypeId type);
+                            const std::optional<std::string>& machine_name, std::string_view user,
+                            SourceId source, TypeId type);
 
 }  // namespace uda

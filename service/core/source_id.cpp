@@ -52,7 +52,9 @@ std::string_view to_string(SourceId id) {
   return "Unknown";
 }
 
-std::string_view to_string(TypeId id) { return id == TypeId::Primary ? "Primary" : "Unknown"; }
+std::string_view to_string(TypeId id) {
+  return id == TypeId::Primary ? "Primary" : "Unknown";
+}
 
 std::optional<SourceId> source_id_from_number(std::int64_t n) {
   if (n < 1 || n > 9) return std::nullopt;
@@ -92,6 +94,8 @@ std::string source_id_choices() {
   return out;
 }
 
-std::string type_id_choices() { return "Primary (1)"; }
+std::string type_id_choices() {
+  return "Primary (1)";
+}
 
 }  // namespace uda

@@ -10,15 +10,15 @@
 namespace uda {
 
 enum class SourceId : std::uint32_t {
-  SoftwareCatalog = 1,   // Application Catalog / Software Center self-service
-  Administrator = 2,     // set by an administrator
-  User = 3,              // user-defined (deprecated)
-  UsageAgent = 4,        // usage thresholds from the client
-  DeviceManagement = 5,  // device enrollment
-  Osd = 6,               // operating system deployment (SMSTSUdaUsers)
-  FastInstall = 7,       // fast install
-  ExchangeConnector = 8, // Exchange Server connector
-  SecureUsageAgent = 9,  // secure usage agent
+  SoftwareCatalog = 1,    // Application Catalog / Software Center self-service
+  Administrator = 2,      // set by an administrator
+  User = 3,               // user-defined (deprecated)
+  UsageAgent = 4,         // usage thresholds from the client
+  DeviceManagement = 5,   // device enrollment
+  Osd = 6,                // operating system deployment (SMSTSUdaUsers)
+  FastInstall = 7,        // fast install
+  ExchangeConnector = 8,  // Exchange Server connector
+  SecureUsageAgent = 9,   // secure usage agent
 };
 
 enum class TypeId : std::uint32_t {

@@ -1,9 +1,10 @@
 #include "core/time.hpp"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <charconv>
 #include <ctime>
-#include <fmt/format.h>
 
 namespace uda {
 namespace {

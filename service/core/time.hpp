@@ -14,9 +14,15 @@ using Clock = std::chrono::system_clock;
 using TimePoint = std::chrono::time_point<Clock, std::chrono::milliseconds>;
 using Millis = std::chrono::milliseconds;
 
-inline TimePoint now_ms() { return std::chrono::time_point_cast<Millis>(Clock::now()); }
-inline std::int64_t to_unix_ms(TimePoint t) { return t.time_since_epoch().count(); }
-inline TimePoint from_unix_ms(std::int64_t ms) { return TimePoint(Millis(ms)); }
+inline TimePoint now_ms() {
+  return std::chrono::time_point_cast<Millis>(Clock::now());
+}
+inline std::int64_t to_unix_ms(TimePoint t) {
+  return t.time_since_epoch().count();
+}
+inline TimePoint from_unix_ms(std::int64_t ms) {
+  return TimePoint(Millis(ms));
+}
 
 // "2026-11-24T18:57:13.123Z"
 std::string format_iso8601(TimePoint t);

@@ -1,8 +1,9 @@
 #include "core/trigger.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
-#include <fmt/format.h>
 #include <mutex>
 #include <random>
 
@@ -44,7 +45,9 @@ std::optional<TriggerKind> parse_trigger_kind(std::string_view text) {
   return std::nullopt;
 }
 
-std::string trigger_kind_choices() { return "enrollment, osd, usage, manual, discovery"; }
+std::string trigger_kind_choices() {
+  return "enrollment, osd, usage, manual, discovery";
+}
 
 std::string MachineRef::describe() const {
   if (resource_id && name) return fmt::format("{} ({})", *resource_id, *name);
@@ -77,8 +80,8 @@ Status validate(const Trigger& t) {
   if (t.machine.name) {
     const auto& n = *t.machine.name;
     if (n.empty() || n.size() > kMaxMachineNameLength || !printable(n)) {
-      return Error{fmt::format("machine.name: must be 1..{} printable characters",
-                               kMaxMachineNameLength)};
+      return Error{
+          fmt::format("machine.name: must be 1..{} printable characters", kMaxMachineNameLength)};
     }
   }
   const auto user = trim(t.user);
@@ -100,8 +103,10 @@ Status validate(const Trigger& t) {
       return Error{fmt::format("attributes: key '{}' must be 1..{} printable characters", key,
                                kMaxAttributeKeyLength)};
     }
-    if (const auto* s = std::get_if<std::string>(&value); s && s->size() > kMaxAttributeValueLength) {
-      return Error{fmt::format("attributes.{}: at most {} characters", key, kMaxAttributeValueLength)};
+    if (const auto* s = std::get_if<std::string>(&value);
+        s && s->size() > kMaxAttributeValueLength) {
+      return Error{
+          fmt::format("attributes.{}: at most {} characters", key, kMaxAttributeValueLength)};
     }
     if (const auto* d = std::get_if<double>(&value); d && !std::isfinite(*d)) {
       return Error{fmt::format("attributes.{}: must be a finite number", key)};

@@ -43,7 +43,7 @@ using Attributes = std::map<std::string, AttributeValue, std::less<>>;
 std::string attribute_to_string(const AttributeValue& v);
 
 struct Trigger {
-  std::string id;           // unique; generated on receipt when the client gives none
+  std::string id;  // unique; generated on receipt when the client gives none
   TriggerKind kind = TriggerKind::Manual;
   MachineRef machine;
   std::string user;         // as received: "CONTOSO\jdoe", "jdoe@contoso.com", ...

@@ -1,8 +1,9 @@
 #include "core/trigger_json.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-#include <fmt/format.h>
 
 namespace uda {
 
@@ -82,9 +83,10 @@ Expected<Trigger> trigger_from_json(const json& j, std::string_view default_orig
                                                       "origin", "received_at", "attributes"};
   for (const auto& [k, v] : j.items()) {
     if (std::find(kKnown.begin(), kKnown.end(), k) == kKnown.end()) {
-      return Error{fmt::format("{}: unknown field (known: id, kind, machine, user, origin, "
-                               "received_at, attributes)",
-                               k)};
+      return Error{
+          fmt::format("{}: unknown field (known: id, kind, machine, user, origin, "
+                      "received_at, attributes)",
+                      k)};
     }
   }
   Trigger t;

@@ -68,7 +68,8 @@ std::optional<Upn> parse_upn(std::string_view text) {
     const auto u = static_cast<unsigned char>(c);
     return u < 0x21 || u == 0x7f || c == '"' || c == '<' || c == '>' || c == ',' || c == ';';
   };
-  if (std::any_of(user.begin(), user.end(), bad) || std::any_of(suffix.begin(), suffix.end(), bad)) {
+  if (std::any_of(user.begin(), user.end(), bad) ||
+      std::any_of(suffix.begin(), suffix.end(), bad)) {
     return std::nullopt;
   }
   if (suffix.front() == '.' || suffix.back() == '.') return std::nullopt;

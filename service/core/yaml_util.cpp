@@ -1,9 +1,10 @@
 #include "core/yaml_util.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -70,8 +71,8 @@ Expected<YAML::Node> load_file(const std::filesystem::path& path) {
 Expected<std::string> read_document(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return Error{fmt::format("{}: cannot open file (check the path and permissions)",
-                             path.string())};
+    return Error{
+        fmt::format("{}: cannot open file (check the path and permissions)", path.string())};
   }
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -96,7 +97,8 @@ Error error_at(const Doc& doc, const YAML::Node& node, std::string_view what,
 
 Status expect_map(const Doc& doc, const YAML::Node& node, std::string_view what) {
   if (!node.IsMap()) {
-    return error_at(doc, node, what, fmt::format("must be a map of key: value, got {}", type_name(node)));
+    return error_at(doc, node, what,
+                    fmt::format("must be a map of key: value, got {}", type_name(node)));
   }
   return Status::Ok();
 }
@@ -184,10 +186,11 @@ Expected<bool> as_bool(const Doc& doc, const YAML::Node& node, std::string_view 
 Expected<Millis> as_duration(const Doc& doc, const YAML::Node& node, std::string_view what,
                              Millis min, Millis max) {
   const auto bad = [&] {
-    return error_at(doc, node, what,
-                    fmt::format("must be a duration {}..{} such as 500ms, 5s, 2m, 1h or 30d, got '{}'",
-                                format_duration(min), format_duration(max),
-                                node.IsScalar() ? node.Scalar() : std::string(type_name(node))));
+    return error_at(
+        doc, node, what,
+        fmt::format("must be a duration {}..{} such as 500ms, 5s, 2m, 1h or 30d, got '{}'",
+                    format_duration(min), format_duration(max),
+                    node.IsScalar() ? node.Scalar() : std::string(type_name(node))));
   };
   if (!node.IsScalar()) return bad();
   auto d = parse_duration(node.Scalar());
@@ -198,9 +201,10 @@ Expected<Millis> as_duration(const Doc& doc, const YAML::Node& node, std::string
 Expected<std::uint64_t> as_size(const Doc& doc, const YAML::Node& node, std::string_view what,
                                 std::uint64_t min, std::uint64_t max) {
   const auto bad = [&] {
-    return error_at(doc, node, what,
-                    fmt::format("must be a size {}..{} bytes such as 512KiB or 10MiB, got '{}'", min,
-                                max, node.IsScalar() ? node.Scalar() : std::string(type_name(node))));
+    return error_at(
+        doc, node, what,
+        fmt::format("must be a size {}..{} bytes such as 512KiB or 10MiB, got '{}'", min, max,
+                    node.IsScalar() ? node.Scalar() : std::string(type_name(node))));
   };
   if (!node.IsScalar()) return bad();
   auto n = parse_size(node.Scalar());

@@ -3,12 +3,13 @@
 // where: "config/uda-agent.yaml:12:5: dispatcher.concurrency: must be an
 // integer 1..256, got 'many'". Lines and columns are 1-based.
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
 #include <string>
 #include <string_view>
-#include <yaml-cpp/yaml.h>
 
 #include "core/result.hpp"
 #include "core/time.hpp"

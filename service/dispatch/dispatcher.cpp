@@ -1,9 +1,10 @@
 #include "dispatch/dispatcher.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
-#include <random>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
 
 #include "dispatch/with_timeout.hpp"
 
@@ -19,7 +20,9 @@ std::string join_sources(const Relationship& r) {
   return out.empty() ? "none" : out;
 }
 
-std::uint64_t seed_or_random(std::uint64_t seed) { return seed != 0 ? seed : std::random_device{}(); }
+std::uint64_t seed_or_random(std::uint64_t seed) {
+  return seed != 0 ? seed : std::random_device{}();
+}
 
 }  // namespace
 
@@ -86,8 +89,9 @@ Awaitable<void> Dispatcher::loop() {
     // lets a probe through, a call finishes, new work arrives, or the poll.
     Millis wait = options_.poll_interval;
     if (breaker == BreakerState::Open) {
-      wait = std::min(wait, std::max(Millis(1), std::chrono::duration_cast<Millis>(
-                                                    breaker_.reopens_at() - now)));
+      wait = std::min(
+          wait,
+          std::max(Millis(1), std::chrono::duration_cast<Millis>(breaker_.reopens_at() - now)));
     } else if (claimed_all && in_flight() < options_.concurrency) {
       wait = Millis(0);  // more may be due right now
     } else if (in_flight() < options_.concurrency) {
@@ -156,14 +160,20 @@ Awaitable<void> Dispatcher::run_job_steps(Job& job) {
   // 1. A trigger that named only a machine: find its resource id.
   if (!job.machine_resource_id) {
     const std::string name = job.machine_name.value_or("");
-    auto r = co_await with_timeout<ResolveResult>(
-        [provider, name]() { return provider->resolve_machine(name); }, timeout);
-    if (!r) r = ResolveResult{CallStatus::retry("resolve timed out after " + format_duration(timeout)), {}};
+    // Named callables, passed as lvalues: GCC 12 destroys a prvalue argument
+    // of a coroutine twice (PR 100611), so no temporaries go into co_await.
+    auto resolve = [provider, name]() { return provider->resolve_machine(name); };
+    auto r = co_await with_timeout<ResolveResult>(resolve, timeout);
+    if (!r)
+      r = ResolveResult{CallStatus::retry("resolve timed out after " + format_duration(timeout)),
+                        {}};
     note_call(r->status);
-    if (r->status.outcome == CallOutcome::Retry) co_return finish_retry(job, r->status, job.verify_first);
+    if (r->status.outcome == CallOutcome::Retry)
+      co_return finish_retry(job, r->status, job.verify_first);
     if (r->status.outcome == CallOutcome::Fail) co_return finish_dead(job, r->status.detail);
     if (!r->resource_id) {
-      co_return finish_dead(job, fmt::format("no device named '{}' in the site (SMS_R_System.Name)", name));
+      co_return finish_dead(
+          job, fmt::format("no device named '{}' in the site (SMS_R_System.Name)", name));
     }
     job.machine_resource_id = r->resource_id;
     if (auto st = store_.set_resource_id(job.id, owner_, *r->resource_id); !st) {
@@ -178,34 +188,39 @@ Awaitable<void> Dispatcher::run_job_steps(Job& job) {
   //    (the earlier call may have had its effect).
   if (options_.verify_before_create || job.verify_first) {
     const std::string user = job.user;
-    auto f = co_await with_timeout<FindResult>(
-        [provider, resource_id, user]() { return provider->find_relationship(resource_id, user); },
-        timeout);
-    if (!f) f = FindResult{CallStatus::retry("existence check timed out after " + format_duration(timeout)), {}};
+    auto find = [provider, resource_id, user]() {
+      return provider->find_relationship(resource_id, user);
+    };
+    auto f = co_await with_timeout<FindResult>(find, timeout);
+    if (!f)
+      f = FindResult{
+          CallStatus::retry("existence check timed out after " + format_duration(timeout)), {}};
     note_call(f->status);
-    if (f->status.outcome == CallOutcome::Retry) co_return finish_retry(job, f->status, job.verify_first);
+    if (f->status.outcome == CallOutcome::Retry)
+      co_return finish_retry(job, f->status, job.verify_first);
     if (f->status.outcome == CallOutcome::Fail) co_return finish_dead(job, f->status.detail);
     if (f->relationship && f->relationship->is_active && f->relationship->has_type(job.type)) {
       ++stats_.already_present;
-      co_return finish_done(job, fmt::format("already present (sources: {})",
-                                             join_sources(*f->relationship)));
+      co_return finish_done(
+          job, fmt::format("already present (sources: {})", join_sources(*f->relationship)));
     }
   }
 
   // 3. CreateRelationship.
   RelationshipRequest req{resource_id, job.user, job.source, job.type, job.trigger_id};
-  auto c = co_await with_timeout<CreateResult>(
-      [provider, req]() { return provider->create_relationship(req); }, timeout);
+  auto create = [provider, req]() { return provider->create_relationship(req); };
+  auto c = co_await with_timeout<CreateResult>(create, timeout);
   if (!c) {
-    c = CreateResult{CallStatus::retry("CreateRelationship timed out after " + format_duration(timeout),
-                                       /*ambiguous=*/true),
-                     false};
+    c = CreateResult{
+        CallStatus::retry("CreateRelationship timed out after " + format_duration(timeout),
+                          /*ambiguous=*/true),
+        false};
   }
   note_call(c->status);
   switch (c->status.outcome) {
     case CallOutcome::Ok:
-      co_return finish_done(job, c->already_existed ? "source added to existing relationship"
-                                                     : "created");
+      co_return finish_done(
+          job, c->already_existed ? "source added to existing relationship" : "created");
     case CallOutcome::Retry:
       co_return finish_retry(job, c->status, c->status.ambiguous || job.verify_first);
     case CallOutcome::Fail:
@@ -220,16 +235,17 @@ void Dispatcher::finish_done(const Job& job, const std::string& detail) {
     return;
   }
   ++stats_.done;
-  spdlog::info("job={} trigger={} machine={} user=\"{}\" source={}({}) attempt={} outcome=done "
-               "detail=\"{}\"",
-               job.id, job.trigger_id, job.machine_resource_id.value_or(0), job.user,
-               to_string(job.source), static_cast<unsigned>(job.source), job.attempts, detail);
+  spdlog::info(
+      "job={} trigger={} machine={} user=\"{}\" source={}({}) attempt={} outcome=done "
+      "detail=\"{}\"",
+      job.id, job.trigger_id, job.machine_resource_id.value_or(0), job.user, to_string(job.source),
+      static_cast<unsigned>(job.source), job.attempts, detail);
 }
 
 void Dispatcher::finish_retry(const Job& job, const CallStatus& status, bool verify_first) {
   if (backoff_.exhausted(job.attempts)) {
-    finish_dead(job, fmt::format("gave up after {} attempts; last error: {}", job.attempts,
-                                 status.detail));
+    finish_dead(
+        job, fmt::format("gave up after {} attempts; last error: {}", job.attempts, status.detail));
     return;
   }
   Millis delay = backoff_.next_delay(job.attempts);
@@ -242,10 +258,11 @@ void Dispatcher::finish_retry(const Job& job, const CallStatus& status, bool ver
     return;
   }
   ++stats_.retried;
-  spdlog::warn("job={} trigger={} attempt={}/{} outcome=retry next_in={} verify_first={} "
-               "error=\"{}\"",
-               job.id, job.trigger_id, job.attempts, options_.backoff.max_attempts,
-               format_duration(delay), verify_first, status.detail);
+  spdlog::warn(
+      "job={} trigger={} attempt={}/{} outcome=retry next_in={} verify_first={} "
+      "error=\"{}\"",
+      job.id, job.trigger_id, job.attempts, options_.backoff.max_attempts, format_duration(delay),
+      verify_first, status.detail);
 }
 
 void Dispatcher::finish_dead(const Job& job, const std::string& error) {
@@ -256,8 +273,8 @@ void Dispatcher::finish_dead(const Job& job, const std::string& error) {
   }
   ++stats_.dead;
   spdlog::error("job={} trigger={} machine={} user=\"{}\" attempt={} outcome=dead error=\"{}\"",
-                job.id, job.trigger_id, job.machine_resource_id.value_or(0), job.user,
-                job.attempts, error);
+                job.id, job.trigger_id, job.machine_resource_id.value_or(0), job.user, job.attempts,
+                error);
 }
 
 Awaitable<void> Dispatcher::shutdown() {

@@ -35,7 +35,7 @@ struct DispatcherOptions {
 
 struct DispatcherStats {
   std::uint64_t claimed = 0;
-  std::uint64_t calls = 0;          // provider calls of any kind
+  std::uint64_t calls = 0;  // provider calls of any kind
   std::uint64_t done = 0;
   std::uint64_t already_present = 0;
   std::uint64_t retried = 0;

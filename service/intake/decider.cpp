@@ -17,7 +17,9 @@ Decider::Decider(asio::io_context& io, JobStore& store, std::shared_ptr<const Ru
       on_jobs_(std::move(on_jobs)),
       timer_(io) {}
 
-void Decider::start() { asio::co_spawn(io_, loop(), asio::detached); }
+void Decider::start() {
+  asio::co_spawn(io_, loop(), asio::detached);
+}
 
 void Decider::wake() {
   wake_pending_ = true;
@@ -29,7 +31,9 @@ void Decider::stop() {
   timer_.cancel();
 }
 
-void Decider::set_rules(std::shared_ptr<const RuleSet> rules) { rules_ = std::move(rules); }
+void Decider::set_rules(std::shared_ptr<const RuleSet> rules) {
+  rules_ = std::move(rules);
+}
 
 std::size_t Decider::run_once() {
   std::size_t total = 0;
@@ -63,24 +67,25 @@ std::size_t Decider::run_once() {
       if (o.decision == "create") {
         ++stats_.created;
         created = true;
-        spdlog::info("trigger={} kind={} origin=\"{}\" machine=\"{}\" decision=create rule={} "
-                     "user=\"{}\" source={}({}) type={} job={}",
-                     t.id, to_string(t.kind), t.origin, t.machine.describe(), d.rule,
-                     d.user ? d.user->str() : t.user, to_string(d.source),
-                     static_cast<unsigned>(d.source), static_cast<unsigned>(d.type),
-                     o.job_id.value_or(0));
+        spdlog::info(
+            "trigger={} kind={} origin=\"{}\" machine=\"{}\" decision=create rule={} "
+            "user=\"{}\" source={}({}) type={} job={}",
+            t.id, to_string(t.kind), t.origin, t.machine.describe(), d.rule,
+            d.user ? d.user->str() : t.user, to_string(d.source), static_cast<unsigned>(d.source),
+            static_cast<unsigned>(d.type), o.job_id.value_or(0));
       } else if (o.decision == "duplicate") {
         ++stats_.duplicates;
-        spdlog::info("trigger={} kind={} machine=\"{}\" decision=duplicate rule={} user=\"{}\" "
-                     "job={} reason=\"same machine, user, source and type already queued or done\"",
-                     t.id, to_string(t.kind), t.machine.describe(), d.rule,
-                     d.user ? d.user->str() : t.user, o.job_id.value_or(0));
+        spdlog::info(
+            "trigger={} kind={} machine=\"{}\" decision=duplicate rule={} user=\"{}\" "
+            "job={} reason=\"same machine, user, source and type already queued or done\"",
+            t.id, to_string(t.kind), t.machine.describe(), d.rule, d.user ? d.user->str() : t.user,
+            o.job_id.value_or(0));
       } else {
         ++stats_.skipped;
-        spdlog::info("trigger={} kind={} origin=\"{}\" machine=\"{}\" user=\"{}\" decision=skip "
-                     "rule={} reason=\"{}\"",
-                     t.id, to_string(t.kind), t.origin, t.machine.describe(), t.user, d.rule,
-                     d.reason);
+        spdlog::info(
+            "trigger={} kind={} origin=\"{}\" machine=\"{}\" user=\"{}\" decision=skip "
+            "rule={} reason=\"{}\"",
+            t.id, to_string(t.kind), t.origin, t.machine.describe(), t.user, d.rule, d.reason);
       }
     }
     total += outcomes->size();

@@ -1,12 +1,13 @@
 #include "platform/instance_lock.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <string>
 #include <sys/file.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
 
 namespace uda {
 
@@ -20,9 +21,10 @@ Expected<std::unique_ptr<InstanceLock>> InstanceLock::acquire(const std::filesys
     const auto n = ::pread(fd, buf, sizeof(buf) - 1, 0);
     ::close(fd);
     const std::string holder = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "unknown";
-    return Error{fmt::format("another uda-agent (pid {}) is running with this store (lock {}); "
-                             "stop it first, or give this one its own store.path",
-                             holder, path.string())};
+    return Error{
+        fmt::format("another uda-agent (pid {}) is running with this store (lock {}); "
+                    "stop it first, or give this one its own store.path",
+                    holder, path.string())};
   }
   const std::string pid = std::to_string(::getpid());
   if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "core/source_id.hpp"
+
+#include <gtest/gtest.h>
 
 namespace uda {
 namespace {

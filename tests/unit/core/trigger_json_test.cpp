@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "core/trigger_json.hpp"
+
+#include <gtest/gtest.h>
 
 namespace uda {
 namespace {
@@ -38,7 +38,8 @@ TEST(TriggerJson, FillsDefaultsAndShorthands) {
 
 TEST(TriggerJson, RoundTrips) {
   auto t = trigger_from_json_text(
-      R"({"kind":"usage","machine":{"resource_id":5},"user":"C\\u","attributes":{"x":1.5}})", "cli");
+      R"({"kind":"usage","machine":{"resource_id":5},"user":"C\\u","attributes":{"x":1.5}})",
+      "cli");
   ASSERT_TRUE(t);
   auto again = trigger_from_json(to_json(*t), "other");
   ASSERT_TRUE(again) << again.error().message;
@@ -50,7 +51,9 @@ struct BadCase {
   const char* field;
 };
 
-void PrintTo(const BadCase& c, std::ostream* os) { *os << c.json; }
+void PrintTo(const BadCase& c, std::ostream* os) {
+  *os << c.json;
+}
 
 class TriggerJsonErrors : public ::testing::TestWithParam<BadCase> {};
 
@@ -72,7 +75,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{R"({"kind":"osd","machine":"16777220x","user":"jdoe"})", "user"},
         BadCase{R"({"kind":"osd","machine":{"resource_id":"16777220"},"user":"C\\u"})",
                 "machine.resource_id"},
-        BadCase{R"({"kind":"osd","machine":{"resource_id":0},"user":"C\\u"})", "machine.resource_id"},
+        BadCase{R"({"kind":"osd","machine":{"resource_id":0},"user":"C\\u"})",
+                "machine.resource_id"},
         BadCase{R"({"kind":"osd","machine":{"resource_id":4294967296},"user":"C\\u"})",
                 "machine.resource_id"},
         BadCase{R"({"kind":"osd","machine":{"resource_id":-3},"user":"C\\u"})",
@@ -81,11 +85,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "machine.resource_id"},
         BadCase{R"({"kind":"osd","machine":{"id":1},"user":"C\\u"})", "machine.id"},
         BadCase{R"({"kind":"osd","machine":1,"user":42})", "user"},
-        BadCase{R"({"kind":"osd","machine":1,"user":"C\\u","attributes":{"a":[1]}})", "attributes.a"},
+        BadCase{R"({"kind":"osd","machine":1,"user":"C\\u","attributes":{"a":[1]}})",
+                "attributes.a"},
         BadCase{R"({"kind":"osd","machine":1,"user":"C\\u","attributes":[]})", "attributes"},
         BadCase{R"({"kind":"osd","machine":1,"user":"C\\u","received_at":"today"})", "received_at"},
         BadCase{R"({"kind":"osd","machine":1,"user":"C\\u","colour":"red"})", "colour"}),
-    [](const auto& info) { return "Case" + std::to_string(info.index); });
+    [](const auto& param_info) { return "Case" + std::to_string(param_info.index); });
 
 }  // namespace
 }  // namespace uda

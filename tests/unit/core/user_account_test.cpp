@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "core/user_account.hpp"
+
+#include <gtest/gtest.h>
 
 namespace uda {
 namespace {

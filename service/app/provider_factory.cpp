@@ -1,0 +1,20 @@
+#include "app/provider_factory.hpp"
+
+#include "providers/simulated/simulated_provider.hpp"
+
+namespace uda {
+
+Expected<std::unique_ptr<Provider>> make_provider(const ProviderConfig& config,
+                                                  asio::io_context& /*io*/,
+                                                  const TimeSource& time) {
+  switch (config.type) {
+    case ProviderType::Simulated: {
+      auto p = SimulatedProvider::create(config.simulated, time);
+      if (!p) return p.error();
+      return std::unique_ptr<Provider>(std::move(*p));
+    }
+  }
+  return Error{"provider.type: not supported by this build"};
+}
+
+}  // namespace uda

@@ -1,0 +1,71 @@
+#pragma once
+// Runs the real uda-agent binary for integration tests: a private work dir
+// with its own config, rules and simulated site; `run` as a child process;
+// CLI commands with their output and exit code.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace uda::test {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+class AgentHarness {
+ public:
+  // `config_extra` is appended to the generated config under the given
+  // top-level sections; `site_faults` lines go under provider.simulated.
+  explicit AgentHarness(const std::string& name);
+  ~AgentHarness();
+
+  std::filesystem::path dir() const { return dir_; }
+  std::filesystem::path config_path() const { return dir_ / "uda-agent.yaml"; }
+  std::filesystem::path log_path() const { return dir_ / "var/uda-agent.log"; }
+
+  // Writes uda-agent.yaml. `simulated_extra` lines are indented under
+  // provider.simulated; `dispatcher` lines under dispatcher.
+  void write_config(const std::string& simulated_extra = "", const std::string& dispatcher = "",
+                    const std::string& rules_file = "rules.yaml");
+  void write_file(const std::string& rel, const std::string& text);
+
+  // Runs `uda-agent --config <cfg> args...` to completion (stdin from `input`).
+  CommandResult cli(const std::vector<std::string>& args, const std::string& input = "") const;
+  nlohmann::json cli_json(const std::vector<std::string>& args) const;
+
+  // Starts `uda-agent run` in the background; waits until it logs "ready".
+  void start();
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  // Sends a signal; for SIGTERM/SIGINT/SIGKILL waits for exit and returns the status code.
+  int stop(int sig);
+  void signal(int sig) const;
+  // Polls `check` every 50 ms until true or timeout; returns the last result.
+  static bool wait_for(const std::function<bool()>& check,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  std::string log() const;
+  std::size_t log_count(const std::string& needle) const;
+
+  // Every job and trigger, as the CLI reports them.
+  nlohmann::json jobs() const { return cli_json({"jobs", "list", "--limit", "100000"}); }
+  nlohmann::json triggers() const { return cli_json({"triggers", "list", "--limit", "100000"}); }
+  // True when every trigger has a terminal outcome (skipped, done, dead, cancelled).
+  bool all_triggers_terminal(std::size_t expected) const;
+
+ private:
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+};
+
+std::filesystem::path agent_binary();
+
+}  // namespace uda::test

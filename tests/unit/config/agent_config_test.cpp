@@ -1,0 +1,90 @@
+#include "config/agent_config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace uda {
+namespace {
+
+const std::filesystem::path kBase = "/etc/uda";
+
+std::string minimal(const std::string& extra = "") {
+  return "provider:\n  type: simulated\n  simulated:\n    fixture: site.yaml\n" + extra;
+}
+
+TEST(AgentConfig, ShippedConfigLoads) {
+  auto cfg = load_config(std::filesystem::path(UDA_SOURCE_DIR) / "config/uda-agent.yaml");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_EQ(cfg->store.path.filename(), "uda-agent.db");
+  EXPECT_EQ(cfg->store.path.parent_path().filename(), "var");
+  EXPECT_EQ(cfg->rules.path.filename(), "default.yaml");
+  EXPECT_EQ(cfg->provider.type, ProviderType::Simulated);
+  EXPECT_EQ(cfg->dispatcher.concurrency, 8);
+  EXPECT_EQ(cfg->dispatcher.backoff.base, Millis(2000));
+  EXPECT_EQ(cfg->dispatcher.backoff.cap, Millis(300'000));
+  EXPECT_EQ(cfg->dispatcher.breaker.failure_threshold, 5);
+  EXPECT_EQ(cfg->logging.max_size, 10U * 1024 * 1024);
+}
+
+TEST(AgentConfig, DefaultsAndRelativePaths) {
+  auto cfg = load_config_text(minimal("store:\n  path: data/x.db\n"), "c.yaml", kBase);
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_EQ(cfg->store.path, "/etc/uda/data/x.db");
+  EXPECT_EQ(cfg->rules.path, "/etc/uda/rules.yaml");
+  EXPECT_EQ(cfg->dispatcher.backoff.max_attempts, 8);
+  EXPECT_EQ(cfg->intake.batch, 256);
+  auto abs = load_config_text(minimal("store:\n  path: /var/lib/uda/x.db\n"), "c.yaml", kBase);
+  ASSERT_TRUE(abs);
+  EXPECT_EQ(abs->store.path, "/var/lib/uda/x.db");
+}
+
+struct Bad {
+  std::string yaml;
+  std::string expected;  // substring of the message, including the location
+};
+void PrintTo(const Bad& b, std::ostream* os) {
+  *os << b.yaml;
+}
+
+class AgentConfigErrors : public ::testing::TestWithParam<Bad> {};
+
+TEST_P(AgentConfigErrors, SaysWhatAndWhere) {
+  auto cfg = load_config_text(GetParam().yaml, "c.yaml", kBase);
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(cfg.error().message.find(GetParam().expected), std::string::npos)
+      << cfg.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, AgentConfigErrors,
+    ::testing::Values(
+        Bad{minimal("colour: red\n"), "c.yaml:5:1: unknown key 'colour'"},
+        Bad{minimal("store:\n  pathh: x\n"),
+            "c.yaml:6:3: store: unknown key 'pathh' (did you mean 'path'?)"},
+        Bad{minimal("dispatcher:\n  concurrency: many\n"),
+            "c.yaml:6:16: dispatcher.concurrency: must be an integer 1..1024, got 'many'"},
+        Bad{minimal("dispatcher:\n  concurrency: 0\n"), "dispatcher.concurrency"},
+        Bad{minimal("dispatcher:\n  backoff: {base: 10s, cap: 1s}\n"),
+            "cap (1s) must be >= base (10s)"},
+        Bad{minimal("dispatcher:\n  lease: 10s\n  call_timeout: 10s\n"),
+            "call_timeout (10s) must be shorter than lease (10s)"},
+        Bad{minimal("dispatcher:\n  poll_interval: soon\n"),
+            "dispatcher.poll_interval: must be a duration"},
+        Bad{minimal("logging:\n  level: loud\n"),
+            "c.yaml:6:10: logging.level: 'loud' is not one of"},
+        Bad{minimal("logging:\n  max_size: 10 MiB\n"), "logging.max_size"},
+        Bad{minimal("store: [1, 2]\n"), "store: must be a map"},
+        Bad{"store:\n  path: x\n", "provider: missing"},
+        Bad{"provider:\n  type: sccm\n", "c.yaml:2:9: provider.type: 'sccm' is not supported"},
+        Bad{"provider: {type: simulated}\n", "provider.simulated: missing"},
+        Bad{"- just\n- a list\n", "the config must be a map"},
+        Bad{"store: {path: [unclosed\n", "YAML syntax error"}),
+    [](const auto& param_info) { return "Case" + std::to_string(param_info.index); });
+
+TEST(AgentConfig, MissingFile) {
+  auto cfg = load_config("/nonexistent/uda-agent.yaml");
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(cfg.error().message.find("cannot open"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace uda
