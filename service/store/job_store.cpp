@@ -226,6 +226,27 @@ struct JobStore::Impl {
     st.run();
   }
 
+  // Ends the attempt of a job leased by `owner`, in one transaction: `sql`
+  // updates the job (?1 = job id, ?2 = now, later parameters bound by `bind`)
+  // and one attempts row records how the attempt ended.
+  template <class Bind>
+  Status end_attempt(std::int64_t job_id, const std::string& owner, TimePoint now,
+                     std::string_view sql, Bind&& bind, std::string_view outcome,
+                     std::string_view detail) {
+    Transaction tx(db);
+    auto lease = leased_by(job_id, owner, now);
+    if (!lease) return lease.error();
+    {
+      auto st = db.cached(sql);
+      st.bind(1, job_id).bind(2, now);
+      std::forward<Bind>(bind)(st);
+      st.run();
+    }
+    insert_attempt(job_id, lease->attempts, lease->leased_at, now, outcome, detail);
+    tx.commit();
+    return Status::Ok();
+  }
+
   // Another active (pending/leased) job with `key`, other than `except`.
   std::optional<std::int64_t> active_job_with_key(const std::string& key, std::int64_t except) {
     auto st = db.cached(
@@ -516,21 +537,12 @@ Expected<std::optional<TimePoint>> JobStore::next_due() {
 Status JobStore::complete(std::int64_t job_id, const std::string& owner, TimePoint now,
                           const std::string& detail) {
   return impl_->guarded<Status>(fmt::format("complete job {}", job_id), true, [&]() -> Status {
-    auto& db = impl_->db;
-    Transaction tx(db);
-    auto lease = impl_->leased_by(job_id, owner, now);
-    if (!lease) return lease.error();
-    {
-      auto st = db.cached(
-          "UPDATE jobs SET state = 'done', outcome = ?2, finished_at_ms = ?3, updated_at_ms = ?3, "
-          "verify_first = 0, lease_owner = NULL, lease_expires_at_ms = NULL, leased_at_ms = NULL "
-          "WHERE id = ?1");
-      st.bind(1, job_id).bind(2, detail).bind(3, now);
-      st.run();
-    }
-    impl_->insert_attempt(job_id, lease->attempts, lease->leased_at, now, "ok", detail);
-    tx.commit();
-    return Status::Ok();
+    return impl_->end_attempt(
+        job_id, owner, now,
+        "UPDATE jobs SET state = 'done', outcome = ?3, finished_at_ms = ?2, updated_at_ms = ?2, "
+        "verify_first = 0, lease_owner = NULL, lease_expires_at_ms = NULL, leased_at_ms = NULL "
+        "WHERE id = ?1",
+        [&](Statement& st) { st.bind(3, detail); }, "ok", detail);
   });
 }
 
@@ -538,65 +550,39 @@ Status JobStore::retry_later(std::int64_t job_id, const std::string& owner, Time
                              TimePoint next_attempt_at, const std::string& error,
                              bool verify_first) {
   return impl_->guarded<Status>(fmt::format("reschedule job {}", job_id), true, [&]() -> Status {
-    auto& db = impl_->db;
-    Transaction tx(db);
-    auto lease = impl_->leased_by(job_id, owner, now);
-    if (!lease) return lease.error();
-    {
-      auto st = db.cached(
-          "UPDATE jobs SET state = 'pending', next_attempt_at_ms = ?2, last_error = ?3, "
-          "verify_first = ?4, updated_at_ms = ?5, lease_owner = NULL, lease_expires_at_ms = NULL, "
-          "leased_at_ms = NULL WHERE id = ?1");
-      st.bind(1, job_id).bind(2, next_attempt_at).bind(3, error).bind(4, verify_first ? 1 : 0);
-      st.bind(5, now);
-      st.run();
-    }
-    impl_->insert_attempt(job_id, lease->attempts, lease->leased_at, now, "retry", error);
-    tx.commit();
-    return Status::Ok();
+    return impl_->end_attempt(
+        job_id, owner, now,
+        "UPDATE jobs SET state = 'pending', next_attempt_at_ms = ?3, last_error = ?4, "
+        "verify_first = ?5, updated_at_ms = ?2, lease_owner = NULL, lease_expires_at_ms = NULL, "
+        "leased_at_ms = NULL WHERE id = ?1",
+        [&](Statement& st) {
+          st.bind(3, next_attempt_at).bind(4, error).bind(5, verify_first ? 1 : 0);
+        },
+        "retry", error);
   });
 }
 
 Status JobStore::dead_letter(std::int64_t job_id, const std::string& owner, TimePoint now,
                              const std::string& error) {
   return impl_->guarded<Status>(fmt::format("dead-letter job {}", job_id), true, [&]() -> Status {
-    auto& db = impl_->db;
-    Transaction tx(db);
-    auto lease = impl_->leased_by(job_id, owner, now);
-    if (!lease) return lease.error();
-    {
-      auto st = db.cached(
-          "UPDATE jobs SET state = 'dead', last_error = ?2, outcome = ?3, finished_at_ms = ?4, "
-          "updated_at_ms = ?4, lease_owner = NULL, lease_expires_at_ms = NULL, "
-          "leased_at_ms = NULL WHERE id = ?1");
-      st.bind(1, job_id).bind(2, error).bind(3, "dead: " + error).bind(4, now);
-      st.run();
-    }
-    impl_->insert_attempt(job_id, lease->attempts, lease->leased_at, now, "fail", error);
-    tx.commit();
-    return Status::Ok();
+    return impl_->end_attempt(
+        job_id, owner, now,
+        "UPDATE jobs SET state = 'dead', last_error = ?3, outcome = ?4, finished_at_ms = ?2, "
+        "updated_at_ms = ?2, lease_owner = NULL, lease_expires_at_ms = NULL, "
+        "leased_at_ms = NULL WHERE id = ?1",
+        [&](Statement& st) { st.bind(3, error).bind(4, "dead: " + error); }, "fail", error);
   });
 }
 
 Status JobStore::release(std::int64_t job_id, const std::string& owner, TimePoint now) {
   return impl_->guarded<Status>(fmt::format("release job {}", job_id), true, [&]() -> Status {
-    auto& db = impl_->db;
-    Transaction tx(db);
-    auto lease = impl_->leased_by(job_id, owner, now);
-    if (!lease) return lease.error();
-    {
-      auto st = db.cached(
-          "UPDATE jobs SET state = 'pending', next_attempt_at_ms = ?2, verify_first = 1, "
-          "attempts = MAX(attempts - 1, 0), updated_at_ms = ?2, lease_owner = NULL, "
-          "lease_expires_at_ms = NULL, leased_at_ms = NULL WHERE id = ?1");
-      st.bind(1, job_id).bind(2, now);
-      st.run();
-    }
-    impl_->insert_attempt(
-        job_id, lease->attempts, lease->leased_at, now, "released",
+    return impl_->end_attempt(
+        job_id, owner, now,
+        "UPDATE jobs SET state = 'pending', next_attempt_at_ms = ?2, verify_first = 1, "
+        "attempts = MAX(attempts - 1, 0), updated_at_ms = ?2, lease_owner = NULL, "
+        "lease_expires_at_ms = NULL, leased_at_ms = NULL WHERE id = ?1",
+        [](Statement&) {}, "released",
         fmt::format("given back by {} before the attempt finished; will verify first", owner));
-    tx.commit();
-    return Status::Ok();
   });
 }
 

@@ -6,17 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <deque>
-#include <filesystem>
 #include <functional>
 #include <map>
-#include <random>
 
 #include "store/job_store.hpp"
+#include "temp_dir.hpp"
 
 namespace uda {
 namespace {
-
-namespace fs = std::filesystem;
 
 // A provider whose answers are scripted per call; it keeps its own table of
 // relationships so "ambiguous after effect" can be modelled honestly.
@@ -98,12 +95,8 @@ class FakeProvider final : public Provider {
 class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("uda-dispatch-" + std::to_string(std::random_device{}()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
     StoreOptions so;
-    so.path = dir_ / "store.db";
+    so.path = dir_.path() / "store.db";
     auto s = JobStore::open(so);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
@@ -116,11 +109,7 @@ class DispatcherTest : public ::testing::Test {
     opts_.shutdown_deadline = Millis(50);
     opts_.seed = 1;
   }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  void TearDown() override { store_.reset(); }
 
   // Queues a Create decision as the rules would; returns the job id.
   std::int64_t add_job(std::optional<std::uint32_t> machine, const std::string& user,
@@ -179,7 +168,7 @@ class DispatcherTest : public ::testing::Test {
   }
   bool terminal(std::int64_t id) { return is_terminal(job(id).state); }
 
-  fs::path dir_;
+  test::TempDir dir_{"uda-dispatch"};
   std::unique_ptr<JobStore> store_;
   asio::io_context io_;
   SystemTimeSource time_;

@@ -5,15 +5,11 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
-
 #include "rules/rules_loader.hpp"
+#include "temp_dir.hpp"
 
 namespace uda {
 namespace {
-
-namespace fs = std::filesystem;
 
 std::shared_ptr<const RuleSet> rules(const std::string& text) {
   auto r = load_rules_text(text, "test-rules.yaml");
@@ -31,21 +27,13 @@ default: {action: skip, reason: not handled}
 class DeciderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("uda-decider-" + std::to_string(std::random_device{}()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
     StoreOptions so;
-    so.path = dir_ / "store.db";
+    so.path = dir_.path() / "store.db";
     auto s = JobStore::open(so);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
   }
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  void TearDown() override { store_.reset(); }
 
   void submit(const std::string& id, TriggerKind kind, std::uint32_t machine,
               const std::string& user) {
@@ -66,7 +54,7 @@ class DeciderTest : public ::testing::Test {
     return r && *r ? **r : TriggerRecord{};
   }
 
-  fs::path dir_;
+  test::TempDir dir_{"uda-decider"};
   std::unique_ptr<JobStore> store_;
   asio::io_context io_;
   SystemTimeSource time_;

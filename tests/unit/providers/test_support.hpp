@@ -11,6 +11,7 @@
 
 #include "core/time.hpp"
 #include "providers/simulated/options.hpp"
+#include "temp_dir.hpp"
 
 namespace uda::test {
 
@@ -33,25 +34,5 @@ inline SiteFixture fixture(const std::string& name = "small.yaml") {
   EXPECT_TRUE(f) << f.error().message;
   return f ? std::move(*f) : SiteFixture{};
 }
-
-// A private folder, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() / ("uda-sim-test-" + std::to_string(::getpid()) +
-                                                      "-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 }  // namespace uda::test

@@ -16,30 +16,9 @@
 #include "core/time.hpp"
 #include "core/trigger.hpp"
 #include "store/job_store.hpp"
+#include "temp_dir.hpp"
 
 namespace uda::test {
-
-// A private folder, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("uda-store-test-" + std::to_string(::getpid()) + "-" +
-             std::to_string(std::random_device{}()) + "-" + std::to_string(counter++));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // A fixed, injected "now" (no sleeping, no wall clock in assertions).
 inline TimePoint t0() {
