@@ -94,8 +94,9 @@ Status parse_dispatcher(const Doc& doc, const YAML::Node& n, DispatcherConfig& o
     UDA_READ(c, "max_open_for", out.breaker.max_open_for,
              yaml::as_duration(doc, node, "dispatcher.circuit_breaker.max_open_for", Millis(10),
                                Millis(86'400'000)));
-    if (out.breaker.max_open_for < out.breaker.open_for)
+    if (out.breaker.max_open_for < out.breaker.open_for) {
       out.breaker.max_open_for = out.breaker.open_for;
+    }
   }
   UDA_READ(n, "lease", out.lease,
            yaml::as_duration(doc, node, "dispatcher.lease", Millis(1000), Millis(86'400'000)));
@@ -143,7 +144,7 @@ Status parse_logging(const Doc& doc, const YAML::Node& n, const std::filesystem:
     out.file = s->empty() ? std::filesystem::path{} : resolve(base, *s);
   }
   UDA_READ(n, "max_size", out.max_size,
-           yaml::as_size(doc, node, "logging.max_size", 64 * 1024, 1024ULL * 1024 * 1024));
+           yaml::as_size(doc, node, "logging.max_size", 64ULL * 1024, 1024ULL * 1024 * 1024));
   UDA_READ(n, "max_files", out.max_files, yaml::as_int(doc, node, "logging.max_files", 1, 100));
   UDA_READ(n, "console", out.console, yaml::as_bool(doc, node, "logging.console"));
   return Status::Ok();

@@ -89,7 +89,8 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
   }
   if (pos != s.size()) return std::nullopt;
   const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - offset_min * 60;
+  const std::int64_t secs = days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + se -
+                            std::int64_t{offset_min} * 60;
   return from_unix_ms(secs * 1000 + ms);
 }
 
@@ -158,7 +159,7 @@ std::optional<std::uint64_t> parse_size(std::string_view s) {
   } else if (unit == "KiB" || unit == "KB" || unit == "K") {
     mult = 1024;
   } else if (unit == "MiB" || unit == "MB" || unit == "M") {
-    mult = 1024 * 1024;
+    mult = 1024ULL * 1024;
   } else if (unit == "GiB" || unit == "GB" || unit == "G") {
     mult = 1024ULL * 1024 * 1024;
   } else {

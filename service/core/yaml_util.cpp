@@ -76,7 +76,7 @@ Expected<std::string> read_document(const std::filesystem::path& path) {
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  constexpr std::size_t kMaxDocument = 16U * 1024U * 1024U;
+  constexpr std::size_t kMaxDocument = std::size_t{16} * 1024 * 1024;
   if (ss.str().size() > kMaxDocument) {
     return Error{fmt::format("{}: larger than 16 MiB; refusing to load", path.string())};
   }

@@ -110,8 +110,9 @@ Expected<AttributeExpr> parse_attribute_expr(std::string_view text) {
     }
     return e;
   }
-  if (rest.empty())
+  if (rest.empty()) {
     return Error{fmt::format("'{}': a value must follow '{}'", e.text, found->text)};
+  }
 
   bool quoted = false;
   if (rest.size() >= 2 && (rest.front() == '\'' || rest.front() == '"') &&

@@ -83,8 +83,9 @@ bool NameMatches::eval(const EvalContext& ctx, std::string* why) const {
   }
   for (const auto& g : globs_) {
     if (g.matches(value)) {
-      if (why != nullptr)
+      if (why != nullptr) {
         *why = fmt::format("{} '{}' matches '{}'", field_name(field_), value, g.pattern());
+      }
       return true;
     }
   }
@@ -104,8 +105,9 @@ bool NameMatches::eval(const EvalContext& ctx, std::string* why) const {
   }
   if (why != nullptr) {
     std::string wanted;
-    if (!globs_.empty())
+    if (!globs_.empty()) {
       wanted = list(globs_, [](const Glob& g) { return "'" + g.pattern() + "'"; });
+    }
     if (!regexes_.empty()) {
       if (!wanted.empty()) wanted += " or ";
       wanted += list(regexes_, [](const Regex& r) { return "/" + r.pattern + "/"; });
@@ -133,8 +135,9 @@ bool ResourceIdIn::eval(const EvalContext& ctx, std::string* why) const {
       return true;
     }
   }
-  if (why != nullptr)
+  if (why != nullptr) {
     *why = fmt::format("resource id {} is not in {}", *id, list(ranges_, range_text));
+  }
   return false;
 }
 

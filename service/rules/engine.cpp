@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 namespace uda {
 namespace {
 
@@ -38,10 +40,10 @@ Decision decide(const RuleSet& rules, const Trigger& trigger, TraceLevel trace) 
       const bool ok = c->eval(ctx, why_ptr);
       if (!ok) {
         matched = false;
-        if (full) t.failed = std::move(why);
+        if (full) t.failed = std::exchange(why, {});
         break;
       }
-      if (full) t.passed.push_back(std::move(why));
+      if (full) t.passed.push_back(std::exchange(why, {}));
     }
     t.matched = matched;
     if (full || matched) d.trace.push_back(std::move(t));
