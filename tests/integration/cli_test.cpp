@@ -146,3 +146,39 @@ TEST(Cli, JobsCanBeInspectedRetriedAndCancelled) {
 
 }  // namespace
 }  // namespace uda::test
+
+namespace uda::test {
+namespace {
+
+// An admin steers a running agent: the CLI writes the store while the agent
+// works on it, and the agent acts on what the CLI changed.
+TEST(Cli, RetryAndCancelWorkWhileTheAgentRuns) {
+  AgentHarness h("steer-live");
+  h.write_config();
+  h.start();
+  ASSERT_EQ(h.cli({"submit", "--kind", "osd", "--machine", "16777999", "--user", "CONTOSO\\user001",
+                   "--id", "ghost"})
+                .exit_code,
+            0);
+  ASSERT_TRUE(AgentHarness::wait_for([&] { return h.all_triggers_terminal(1); })) << h.log();
+  const auto id =
+      std::to_string(h.cli_json({"triggers", "show", "ghost"})["job_id"].get<long long>());
+
+  // Retry: the running agent claims it again and records a second attempt.
+  ASSERT_EQ(h.cli({"jobs", "retry", id}).exit_code, 0);
+  ASSERT_TRUE(AgentHarness::wait_for([&] {
+    auto j = h.cli_json({"jobs", "show", id});
+    return j["state"] == "dead" && j["attempt_history"].size() == 2;
+  })) << h.log();
+
+  // Cancel: a dead job is cancelled and stays so; the agent does not touch it.
+  ASSERT_EQ(h.cli({"jobs", "cancel", id}).exit_code, 0);
+  EXPECT_EQ(h.stop(SIGTERM), 0);
+  auto j = h.cli_json({"jobs", "show", id});
+  EXPECT_EQ(j["state"], "cancelled");
+  EXPECT_EQ(j["attempt_history"].size(), 2U);
+  EXPECT_EQ(h.log_count("outcome=dead"), 2U);
+}
+
+}  // namespace
+}  // namespace uda::test
