@@ -6,17 +6,18 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <utility>
-#include <vector>
 
 namespace uda {
 
 GroupCommitter::GroupCommitter(JobStore& store, std::size_t max_batch, std::size_t max_queue,
-                               Millis max_delay)
+                               Millis max_delay, OnCommitted on_committed)
     : store_(store),
       max_batch_(std::max<std::size_t>(1, max_batch)),
       max_queue_(std::max<std::size_t>(1, max_queue)),
-      max_delay_(std::max(Millis(0), max_delay)) {
+      max_delay_(std::max(Millis(0), max_delay)),
+      on_committed_(std::move(on_committed)) {
   writer_ = std::thread([this] { run(); });
 }
 
@@ -34,29 +35,58 @@ void GroupCommitter::stop() {
 }
 
 std::future<Expected<bool>> GroupCommitter::submit(Trigger trigger) {
-  std::promise<Expected<bool>> done;
-  auto future = done.get_future();
+  auto promise = std::make_shared<std::promise<Expected<bool>>>();
+  auto future = promise->get_future();
+  std::vector<Trigger> one;
+  one.push_back(std::move(trigger));
+  submit(std::move(one), [promise](Expected<std::vector<bool>> r) {
+    if (!r) {
+      promise->set_value(r.error());
+    } else {
+      promise->set_value(static_cast<bool>(r->at(0)));
+    }
+  });
+  return future;
+}
+
+void GroupCommitter::submit(std::vector<Trigger> triggers, Done done) {
+  std::optional<Error> refusal;
   {
     std::lock_guard lock(mu_);
-    if (stopping_) {
-      done.set_value(Error{"intake is stopping; the trigger was not accepted"});
-      return future;
-    }
-    if (queue_.size() >= max_queue_) {
-      done.set_value(Error{fmt::format(
+    if (triggers.empty()) {
+      refusal = Error{"no triggers to commit"};
+    } else if (stopping_) {
+      refusal = Error{"intake is stopping; the trigger was not accepted"};
+    } else if (triggers.size() > max_queue_) {
+      refusal = Error{
+          fmt::format("{} triggers in one submission; at most {}", triggers.size(), max_queue_)};
+    } else if (queued_triggers_ + triggers.size() > max_queue_) {
+      refusal = Error{fmt::format(
           "intake queue is full ({} triggers waiting to be committed); try again shortly",
-          queue_.size())});
-      return future;
+          queued_triggers_)};
     }
-    queue_.push_back(Item{std::move(trigger), std::move(done)});
+    if (refusal) {
+      ++stats_.refused;
+    } else {
+      queued_triggers_ += triggers.size();
+      queue_.push_back(Request{std::move(triggers), std::move(done)});
+    }
+  }
+  if (refusal) {
+    done(std::move(*refusal));
+    return;
   }
   cv_.notify_all();
-  return future;
 }
 
 GroupCommitter::Stats GroupCommitter::stats() const {
   std::lock_guard lock(mu_);
   return stats_;
+}
+
+std::size_t GroupCommitter::queued() const {
+  std::lock_guard lock(mu_);
+  return queued_triggers_;
 }
 
 void GroupCommitter::run() {
@@ -67,60 +97,78 @@ void GroupCommitter::run() {
 
     // Let the batch fill: up to max_delay after the first item, unless it is
     // full already or we are stopping (then commit at once).
-    if (max_delay_ > Millis(0) && queue_.size() < max_batch_ && !stopping_) {
+    if (max_delay_ > Millis(0) && queued_triggers_ < max_batch_ && !stopping_) {
       const auto deadline = std::chrono::steady_clock::now() + max_delay_;
-      cv_.wait_until(lock, deadline, [this] { return stopping_ || queue_.size() >= max_batch_; });
+      cv_.wait_until(lock, deadline,
+                     [this] { return stopping_ || queued_triggers_ >= max_batch_; });
     }
 
-    const std::size_t n = std::min(queue_.size(), max_batch_);
-    std::vector<Trigger> triggers;
-    std::vector<std::promise<Expected<bool>>> promises;
-    triggers.reserve(n);
-    promises.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      triggers.push_back(std::move(queue_.front().trigger));
-      promises.push_back(std::move(queue_.front().done));
+    // Whole requests, up to max_batch triggers (the first one always goes).
+    std::vector<Request> requests;
+    std::size_t n = 0;
+    while (!queue_.empty() &&
+           (requests.empty() || n + queue_.front().triggers.size() <= max_batch_)) {
+      n += queue_.front().triggers.size();
+      requests.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
+    queued_triggers_ -= n;
     lock.unlock();
-
-    // One transaction (one fsync) for the whole batch.
-    std::optional<Error> failure;
-    std::vector<bool> inserted;
-    try {
-      auto result = store_.insert_triggers(triggers);
-      if (!result) {
-        failure = result.error();
-      } else if (result->size() != n) {
-        failure = Error{"store answered for a different number of triggers than were committed"};
-      } else {
-        inserted = std::move(*result);
-      }
-    } catch (const std::exception& e) {
-      failure = Error{fmt::format("could not commit the triggers: {}", e.what())};
-    }
-    if (failure) {
-      spdlog::error("intake: committing a batch of {} trigger(s) failed: {}", n, failure->message);
-    }
-
+    commit(std::move(requests), n);
     lock.lock();
-    if (!failure) {
+  }
+}
+
+void GroupCommitter::commit(std::vector<Request> requests, std::size_t n) {
+  std::vector<Trigger> triggers;
+  triggers.reserve(n);
+  for (auto& r : requests) {
+    std::move(r.triggers.begin(), r.triggers.end(), std::back_inserter(triggers));
+  }
+
+  // One transaction (one fsync) for the whole batch.
+  std::optional<Error> failure;
+  std::vector<bool> inserted;
+  try {
+    auto result = store_.insert_triggers(triggers);
+    if (!result) {
+      failure = result.error();
+    } else if (result->size() != n) {
+      failure = Error{"store answered for a different number of triggers than were committed"};
+    } else {
+      inserted = std::move(*result);
+    }
+  } catch (const std::exception& e) {
+    failure = Error{fmt::format("could not commit the triggers: {}", e.what())};
+  }
+  const auto fresh = static_cast<std::size_t>(std::count(inserted.begin(), inserted.end(), true));
+  {
+    std::lock_guard lock(mu_);
+    if (failure) {
+      ++stats_.failed;
+    } else {
       ++stats_.batches;
       stats_.triggers += n;
       stats_.largest_batch = std::max(stats_.largest_batch, n);
     }
-    lock.unlock();
-
-    // Only now, after the commit, does any caller learn its answer.
-    for (std::size_t i = 0; i < n; ++i) {
-      if (failure) {
-        promises[i].set_value(*failure);
-      } else {
-        promises[i].set_value(static_cast<bool>(inserted[i]));
-      }
-    }
-    lock.lock();
   }
+  if (failure) {
+    spdlog::error("intake: committing a batch of {} trigger(s) failed: {}", n, failure->message);
+  }
+
+  // Only now, after the commit, does any caller learn its answer.
+  std::size_t at = 0;
+  for (auto& r : requests) {
+    const std::size_t k = r.triggers.size();
+    if (failure) {
+      r.done(*failure);
+    } else {
+      r.done(std::vector<bool>(inserted.begin() + static_cast<std::ptrdiff_t>(at),
+                               inserted.begin() + static_cast<std::ptrdiff_t>(at + k)));
+    }
+    at += k;
+  }
+  if (!failure && fresh > 0 && on_committed_) on_committed_(fresh);
 }
 
 }  // namespace uda

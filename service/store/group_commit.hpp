@@ -1,14 +1,21 @@
 #pragma once
-// Group commit for bursts: many callers each hand over one trigger; a writer
-// thread commits whatever has queued (up to max_batch) in ONE transaction and
-// only then completes every caller's future. One fsync serves the whole batch.
+// Group commit for bursts: many callers each hand over one trigger or a batch;
+// a writer thread commits whatever has queued (up to max_batch triggers) in
+// ONE transaction and only then answers every caller. One fsync serves all.
+//
+// Two ways to wait for the answer: a future (CLI, tests), or a callback that
+// runs on the writer thread after the commit (the HTTP server and the spool
+// watcher post it back to their own executor). A caller's batch is never
+// split across transactions: it is committed whole or refused whole.
 
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/result.hpp"
 #include "core/time.hpp"
@@ -19,10 +26,19 @@ namespace uda {
 
 class GroupCommitter {
  public:
-  // max_batch: most triggers per transaction. max_queue: submissions beyond
-  // this are refused at once (bounded memory). max_delay: how long the writer
-  // waits for more work after the first item arrives (0 = commit at once).
-  GroupCommitter(JobStore& store, std::size_t max_batch, std::size_t max_queue, Millis max_delay);
+  // Answer for one submission: per trigger, true = inserted, false = a
+  // trigger with that id was already stored (the first one is kept).
+  using Done = std::function<void(Expected<std::vector<bool>>)>;
+  // Runs on the writer thread after each successful commit that inserted
+  // something (e.g. to wake the rules stage).
+  using OnCommitted = std::function<void(std::size_t inserted)>;
+
+  // max_batch: most triggers per transaction (a larger single submission is
+  // committed alone). max_queue: triggers waiting beyond this are refused at
+  // once (bounded memory). max_delay: how long the writer waits for more work
+  // after the first item arrives (0 = commit at once).
+  GroupCommitter(JobStore& store, std::size_t max_batch, std::size_t max_queue, Millis max_delay,
+                 OnCommitted on_committed = nullptr);
   ~GroupCommitter();  // stops: commits what is queued, then joins
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -30,32 +46,44 @@ class GroupCommitter {
   // Resolves after the commit: true = inserted, false = id already present;
   // an Error if the commit failed or the queue is full / stopped.
   std::future<Expected<bool>> submit(Trigger trigger);
+  // `done` runs exactly once: on the writer thread after the commit, or at
+  // once on the caller's thread when the submission is refused (queue full,
+  // stopping, empty or oversized batch).
+  void submit(std::vector<Trigger> triggers, Done done);
 
   // Refuses further submissions, commits what is queued, then joins the
   // writer. Idempotent; call it from the owning thread (the destructor does).
   void stop();
 
   struct Stats {
-    std::uint64_t batches = 0;
-    std::uint64_t triggers = 0;
+    std::uint64_t batches = 0;   // transactions committed
+    std::uint64_t triggers = 0;  // triggers in them
     std::size_t largest_batch = 0;
+    std::uint64_t refused = 0;  // submissions refused (queue full, stopping)
+    std::uint64_t failed = 0;   // transactions that failed (every caller got the error)
   };
   [[nodiscard]] Stats stats() const;
+  // Triggers waiting to be committed.
+  [[nodiscard]] std::size_t queued() const;
+  [[nodiscard]] std::size_t max_queue() const { return max_queue_; }
 
  private:
-  struct Item {
-    Trigger trigger;
-    std::promise<Expected<bool>> done;
+  struct Request {
+    std::vector<Trigger> triggers;
+    Done done;
   };
   void run();
+  void commit(std::vector<Request> requests, std::size_t n);
 
   JobStore& store_;
   const std::size_t max_batch_;
   const std::size_t max_queue_;
   const Millis max_delay_;
+  OnCommitted on_committed_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Item> queue_;
+  std::deque<Request> queue_;
+  std::size_t queued_triggers_ = 0;
   bool stopping_ = false;
   Stats stats_;
   std::thread writer_;

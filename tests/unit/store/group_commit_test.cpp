@@ -222,5 +222,50 @@ TEST_F(StoreGroupCommitTest, CommitFailureReachesEveryCallerOfTheBatch) {
   EXPECT_TRUE(rc.get());
 }
 
+// A caller's batch (an HTTP request with an array) is answered per trigger,
+// in order, and never split across transactions.
+TEST_F(StoreGroupCommitTest, BatchSubmissionIsCommittedWholeAndAnsweredInOrder) {
+  ASSERT_TRUE(store_->insert_triggers(std::vector{make_trigger("old", 1, "C\\u")}));
+  std::atomic<std::size_t> committed{0};
+  GroupCommitter gc(*store_, 10, 100, Millis(0), [&](std::size_t n) { committed += n; });
+  std::vector<Trigger> batch;
+  for (int i = 0; i < 15; ++i) batch.push_back(make_trigger("m" + std::to_string(i), 1, "C\\u"));
+  batch.push_back(make_trigger("old", 1, "C\\u"));
+  std::promise<Expected<std::vector<bool>>> answer;
+  gc.submit(std::move(batch),
+            [&](Expected<std::vector<bool>> r) { answer.set_value(std::move(r)); });
+  auto r = answer.get_future().get();
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->size(), 16U);
+  for (std::size_t i = 0; i < 15; ++i) EXPECT_TRUE((*r)[i]) << i;
+  EXPECT_FALSE((*r)[15]);  // already stored: the first one is kept
+  gc.stop();
+  EXPECT_EQ(gc.stats().batches, 1U);  // larger than max_batch, still one transaction
+  EXPECT_EQ(gc.stats().largest_batch, 16U);
+  EXPECT_EQ(committed.load(), 15U);
+  EXPECT_EQ(received(), 16);
+}
+
+TEST_F(StoreGroupCommitTest, EmptyAndOversizedBatchesAreRefusedAtOnce) {
+  GroupCommitter gc(*store_, 10, 5, kLong);
+  std::optional<Expected<std::vector<bool>>> empty;
+  gc.submit({}, [&](Expected<std::vector<bool>> r) { empty = std::move(r); });
+  ASSERT_TRUE(empty.has_value());
+  ASSERT_FALSE(*empty);
+  EXPECT_THAT(empty->error().message, HasSubstr("no triggers"));
+
+  std::vector<Trigger> big;
+  for (int i = 0; i < 6; ++i) big.push_back(make_trigger("o" + std::to_string(i), 1, "C\\u"));
+  std::optional<Expected<std::vector<bool>>> over;
+  gc.submit(std::move(big), [&](Expected<std::vector<bool>> r) { over = std::move(r); });
+  ASSERT_TRUE(over.has_value());  // answered on the caller's thread, before any commit
+  ASSERT_FALSE(*over);
+  EXPECT_THAT(over->error().message, HasSubstr("at most 5"));
+  EXPECT_EQ(gc.queued(), 0U);
+  EXPECT_EQ(gc.stats().refused, 2U);
+  gc.stop();
+  EXPECT_EQ(received(), 0);
+}
+
 }  // namespace
 }  // namespace uda
