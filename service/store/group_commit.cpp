@@ -49,7 +49,8 @@ std::future<Expected<bool>> GroupCommitter::submit(Trigger trigger) {
   return future;
 }
 
-void GroupCommitter::submit(std::vector<Trigger> triggers, Done done) {
+void GroupCommitter::submit(std::vector<Trigger> triggers, Done done,
+                            std::optional<IdempotencyClaim> claim) {
   std::optional<Error> refusal;
   {
     std::lock_guard lock(mu_);
@@ -69,7 +70,7 @@ void GroupCommitter::submit(std::vector<Trigger> triggers, Done done) {
       ++stats_.refused;
     } else {
       queued_triggers_ += triggers.size();
-      queue_.push_back(Request{std::move(triggers), std::move(done)});
+      queue_.push_back(Request{std::move(triggers), std::move(done), std::move(claim)});
     }
   }
   if (refusal) {
@@ -121,8 +122,14 @@ void GroupCommitter::run() {
 
 void GroupCommitter::commit(std::vector<Request> requests, std::size_t n) {
   std::vector<Trigger> triggers;
+  std::vector<IdempotencyClaim> claims;
   triggers.reserve(n);
   for (auto& r : requests) {
+    if (r.claim) {
+      r.claim->first = triggers.size();
+      r.claim->count = r.triggers.size();
+      claims.push_back(*r.claim);
+    }
     std::move(r.triggers.begin(), r.triggers.end(), std::back_inserter(triggers));
   }
 
@@ -130,7 +137,7 @@ void GroupCommitter::commit(std::vector<Request> requests, std::size_t n) {
   std::optional<Error> failure;
   std::vector<bool> inserted;
   try {
-    auto result = store_.insert_triggers(triggers);
+    auto result = store_.insert_triggers(triggers, claims, now_ms());
     if (!result) {
       failure = result.error();
     } else if (result->size() != n) {

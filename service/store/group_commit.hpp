@@ -14,6 +14,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -49,7 +50,10 @@ class GroupCommitter {
   // `done` runs exactly once: on the writer thread after the commit, or at
   // once on the caller's thread when the submission is refused (queue full,
   // stopping, empty or oversized batch).
-  void submit(std::vector<Trigger> triggers, Done done);
+  // With `claim` (an Idempotency-Key; first/count are filled in here), the
+  // key is recorded with the answers in the same transaction.
+  void submit(std::vector<Trigger> triggers, Done done,
+              std::optional<IdempotencyClaim> claim = std::nullopt);
 
   // Refuses further submissions, commits what is queued, then joins the
   // writer. Idempotent; call it from the owning thread (the destructor does).
@@ -71,6 +75,7 @@ class GroupCommitter {
   struct Request {
     std::vector<Trigger> triggers;
     Done done;
+    std::optional<IdempotencyClaim> claim;
   };
   void run();
   void commit(std::vector<Request> requests, std::size_t n);

@@ -379,11 +379,22 @@ int JobStore::schema_version() const {
 // --- intake ------------------------------------------------------------------------
 
 Expected<std::vector<bool>> JobStore::insert_triggers(std::span<const Trigger> triggers) {
+  return insert_triggers(triggers, {}, TimePoint{});
+}
+
+Expected<std::vector<bool>> JobStore::insert_triggers(std::span<const Trigger> triggers,
+                                                      std::span<const IdempotencyClaim> claims,
+                                                      TimePoint now) {
   using R = Expected<std::vector<bool>>;
   return impl_->guarded<R>(fmt::format("insert {} trigger(s)", triggers.size()), true, [&]() -> R {
     std::vector<bool> inserted;
     inserted.reserve(triggers.size());
     if (triggers.empty()) return inserted;
+    for (const auto& c : claims) {
+      if (c.first + c.count > triggers.size() || c.count == 0) {
+        return Error{"an idempotency claim names triggers outside the batch"};
+      }
+    }
     auto& db = impl_->db;
     Transaction tx(db);
     for (const Trigger& t : triggers) {
@@ -398,8 +409,52 @@ Expected<std::vector<bool>> JobStore::insert_triggers(std::span<const Trigger> t
       st.run();
       inserted.push_back(db.changes() == 1);
     }
+    for (const auto& c : claims) {
+      nlohmann::json ids = nlohmann::json::array();
+      nlohmann::json answers = nlohmann::json::array();
+      for (std::size_t i = c.first; i < c.first + c.count; ++i) {
+        ids.push_back(triggers[i].id);
+        answers.push_back(static_cast<bool>(inserted[i]));
+      }
+      auto st = db.cached(
+          "INSERT INTO idempotency (scope, key, fingerprint, trigger_ids_json, inserted_json, "
+          "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (scope, key) DO NOTHING");
+      st.bind(1, c.scope).bind(2, c.key).bind(3, c.fingerprint).bind(4, dump(ids));
+      st.bind(5, dump(answers)).bind(6, now);
+      st.run();
+    }
     tx.commit();
     return inserted;
+  });
+}
+
+Expected<std::optional<IdempotencyRecord>> JobStore::find_idempotency(const std::string& scope,
+                                                                      const std::string& key) {
+  using R = Expected<std::optional<IdempotencyRecord>>;
+  return impl_->guarded<R>("look up an idempotency key", false, [&]() -> R {
+    auto st = impl_->db.cached(
+        "SELECT fingerprint, trigger_ids_json, inserted_json, created_at_ms FROM idempotency "
+        "WHERE scope = ?1 AND key = ?2");
+    st.bind(1, scope).bind(2, key);
+    if (!st.step()) return std::optional<IdempotencyRecord>();
+    IdempotencyRecord r;
+    r.scope = scope;
+    r.key = key;
+    r.fingerprint = st.text(0);
+    const auto ids = nlohmann::json::parse(st.text(1), nullptr, false);
+    const auto answers = nlohmann::json::parse(st.text(2), nullptr, false);
+    if (!ids.is_array() || !answers.is_array() || ids.size() != answers.size()) {
+      return Error{fmt::format("idempotency record for key '{}' is damaged", key)};
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (!ids[i].is_string() || !answers[i].is_boolean()) {
+        return Error{fmt::format("idempotency record for key '{}' is damaged", key)};
+      }
+      r.trigger_ids.push_back(ids[i].get<std::string>());
+      r.inserted.push_back(answers[i].get<bool>());
+    }
+    r.created_at = st.time(3);
+    return std::optional<IdempotencyRecord>(std::move(r));
   });
 }
 
@@ -880,6 +935,19 @@ Expected<std::int64_t> JobStore::purge_finished(TimePoint older_than) {
     if (!chunk) return chunk.error();
     removed += chunk->first;
     more = chunk->second;
+  }
+  // Idempotency records older than the cut-off: a client retrying that late
+  // is sending a new request.
+  {
+    auto chunk = impl_->guarded<Chunk>("purge idempotency keys", true, [&]() -> Chunk {
+      auto& db = impl_->db;
+      auto st = db.cached("DELETE FROM idempotency WHERE created_at_ms < ?1");
+      st.bind(1, older_than);
+      st.run();
+      return std::pair(static_cast<std::int64_t>(db.changes()), false);
+    });
+    if (!chunk) return chunk.error();
+    removed += chunk->first;
   }
   // Skipped triggers (they have no job) decided before the cut-off.
   for (bool more = true; more;) {

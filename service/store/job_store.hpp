@@ -67,6 +67,25 @@ struct DecisionOutcome {
   std::optional<std::int64_t> job_id;
 };
 
+// An Idempotency-Key a client sent with a request, and the first answer it
+// got. A repeat of the request with the same key gets that answer again.
+struct IdempotencyClaim {
+  std::string scope;        // who sent it: the API token's name, or "anonymous"
+  std::string key;          // the client's Idempotency-Key
+  std::string fingerprint;  // digest of the request: the same key with another request is refused
+  std::size_t first = 0;    // the request's triggers in the batch: [first, first + count)
+  std::size_t count = 0;
+};
+
+struct IdempotencyRecord {
+  std::string scope;
+  std::string key;
+  std::string fingerprint;
+  std::vector<std::string> trigger_ids;
+  std::vector<bool> inserted;  // the first answer per trigger (false = was already stored)
+  TimePoint created_at{};
+};
+
 struct StoreCounts {
   std::int64_t triggers_received = 0;                 // awaiting a decision
   std::map<std::string, std::int64_t> jobs_by_state;  // "pending" -> n, ...
@@ -89,6 +108,15 @@ class JobStore {
   // trigger i was inserted, false when a trigger with that id already existed
   // (the earlier one is kept untouched). Returns only after the commit.
   Expected<std::vector<bool>> insert_triggers(std::span<const Trigger> triggers);
+  // The same, recording each claim's key with the answers for its triggers in
+  // the same transaction (a claim whose key is already recorded keeps the
+  // first record). created_at of a record is `now`.
+  Expected<std::vector<bool>> insert_triggers(std::span<const Trigger> triggers,
+                                              std::span<const IdempotencyClaim> claims,
+                                              TimePoint now);
+  // The record of an earlier request with this scope and key, if any.
+  Expected<std::optional<IdempotencyRecord>> find_idempotency(const std::string& scope,
+                                                              const std::string& key);
 
   // --- decisions ----------------------------------------------------------
   // Oldest first, at most `limit`, state 'received'.
@@ -144,7 +172,8 @@ class JobStore {
   Status cancel(std::int64_t job_id, TimePoint now);
   Expected<StoreCounts> counts();
   // Deletes terminal jobs (and their attempts and triggers) finished before
-  // `older_than`, and skipped triggers decided before it. Returns rows removed.
+  // `older_than`, skipped triggers decided before it, and idempotency records
+  // created before it. Returns rows removed.
   Expected<std::int64_t> purge_finished(TimePoint older_than);
 
  private:

@@ -87,8 +87,25 @@ CREATE TABLE attempts (
 CREATE INDEX attempts_job ON attempts (job_id);
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// Version 2: Idempotency-Key records of the HTTP API. Written in the same
+// transaction as the request's triggers, so a key is recorded if and only if
+// its triggers are.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE idempotency (
+  scope            TEXT    NOT NULL,
+  key              TEXT    NOT NULL,
+  fingerprint      TEXT    NOT NULL,
+  trigger_ids_json TEXT    NOT NULL,
+  inserted_json    TEXT    NOT NULL,
+  created_at_ms    INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_created ON idempotency (created_at_ms);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "triggers, jobs and attempts", kV1},
+    {2, "idempotency keys", kV2},
 }};
 
 }  // namespace

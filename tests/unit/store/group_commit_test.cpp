@@ -269,3 +269,48 @@ TEST_F(StoreGroupCommitTest, EmptyAndOversizedBatchesAreRefusedAtOnce) {
 
 }  // namespace
 }  // namespace uda
+
+namespace uda {
+namespace {
+
+TEST(StoreIdempotency, ClaimIsRecordedWithTheFirstAnswersInTheSameTransaction) {
+  test::TempDir dir;
+  auto store = test::open_store(dir.path() / "uda.db");
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->insert_triggers(std::vector{make_trigger("seen", 1, "C\\u")}));
+  {
+    GroupCommitter gc(*store, 10, 100, Millis(0));
+    std::promise<Expected<std::vector<bool>>> answer;
+    IdempotencyClaim claim{"osd-ts", "key-1", "fp-1", 0, 0};
+    gc.submit(
+        {make_trigger("new", 1, "C\\u"), make_trigger("seen", 1, "C\\u")},
+        [&](Expected<std::vector<bool>> r) { answer.set_value(std::move(r)); }, claim);
+    auto r = answer.get_future().get();
+    ASSERT_TRUE(r) << r.error().message;
+    // The same key again: the first record is kept, not overwritten.
+    std::promise<Expected<std::vector<bool>>> again;
+    gc.submit(
+        {make_trigger("other", 1, "C\\u")},
+        [&](Expected<std::vector<bool>> r2) { again.set_value(std::move(r2)); },
+        IdempotencyClaim{"osd-ts", "key-1", "fp-2", 0, 0});
+    ASSERT_TRUE(again.get_future().get());
+  }
+  auto rec = store->find_idempotency("osd-ts", "key-1");
+  ASSERT_TRUE(rec) << rec.error().message;
+  ASSERT_TRUE(rec->has_value());
+  EXPECT_EQ((*rec)->fingerprint, "fp-1");
+  EXPECT_EQ((*rec)->trigger_ids, (std::vector<std::string>{"new", "seen"}));
+  EXPECT_EQ((*rec)->inserted, (std::vector<bool>{true, false}));
+  auto other_scope = store->find_idempotency("someone-else", "key-1");
+  ASSERT_TRUE(other_scope);
+  EXPECT_FALSE(other_scope->has_value());
+  // Purged with the other finished rows once old enough.
+  auto purged = store->purge_finished(now_ms() + Millis(1000));
+  ASSERT_TRUE(purged);
+  auto gone = store->find_idempotency("osd-ts", "key-1");
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->has_value());
+}
+
+}  // namespace
+}  // namespace uda

@@ -50,7 +50,8 @@ TEST(StoreSchemaTest, MigratesAnEmptyFileToTheLatestVersion) {
   EXPECT_EQ(store->schema_version(), store::latest_schema_version());
   EXPECT_GE(store::latest_schema_version(), 1);
 
-  EXPECT_EQ(schema_objects(path, "table"), (std::set<std::string>{"triggers", "jobs", "attempts"}));
+  EXPECT_EQ(schema_objects(path, "table"),
+            (std::set<std::string>{"triggers", "jobs", "attempts", "idempotency"}));
   const auto indexes = schema_objects(path, "index");
   for (const char* name :
        {"jobs_due", "jobs_active_key", "triggers_state_received", "triggers_job", "attempts_job"}) {
@@ -59,6 +60,30 @@ TEST(StoreSchemaTest, MigratesAnEmptyFileToTheLatestVersion) {
   EXPECT_EQ(pragma_text(path, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(pragma_text(path, "PRAGMA user_version"),
             std::to_string(store::latest_schema_version()));
+}
+
+// A store written by an older uda-agent (schema 1) is migrated in place and
+// keeps its rows.
+TEST(StoreSchemaTest, MigratesAVersionOneStoreKeepingItsRows) {
+  test::TempDir dir;
+  const auto path = dir.path() / "uda.db";
+  {
+    auto db = sqlite::Connection::open(path, sqlite::Connection::Mode::ReadWriteCreate);
+    db.exec(std::string(store::migrations()[0].sql));
+    db.exec("PRAGMA user_version = 1");
+    db.exec(
+        "INSERT INTO triggers (id, kind, machine_resource_id, user, origin, received_at_ms) "
+        "VALUES ('old-1', 'osd', 16777220, 'CONTOSO\\jdoe', 'cli', 1800000000000)");
+  }
+  auto store = open_store(path);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->schema_version(), store::latest_schema_version());
+  auto t = store->get_trigger("old-1");
+  ASSERT_TRUE(t && *t);
+  EXPECT_EQ((*t)->trigger.user, "CONTOSO\\jdoe");
+  auto none = store->find_idempotency("x", "y");
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_FALSE(none->has_value());
 }
 
 TEST(StoreSchemaTest, MigrationsAreOrderedAndContiguous) {
