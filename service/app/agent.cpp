@@ -5,12 +5,18 @@
 
 #include <csignal>
 
+#include "app/agent_metrics.hpp"
 #include "app/provider_factory.hpp"
 #include "core/time.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "intake/decider.hpp"
+#include "metrics/registry.hpp"
 #include "platform/instance_lock.hpp"
 #include "rules/rules_loader.hpp"
+#include "sources/http/api.hpp"
+#include "sources/http/server.hpp"
+#include "sources/spool/spool_watcher.hpp"
+#include "store/group_commit.hpp"
 #include "store/job_store.hpp"
 
 namespace uda {
@@ -24,6 +30,17 @@ struct Agent::Running {
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<asio::steady_timer> purge_timer;
   std::unique_ptr<asio::signal_set> signals;
+  // Inbound queue (declared after what it uses: destroyed first).
+  std::unique_ptr<metrics::Registry> metrics;
+  std::unique_ptr<GroupCommitter> committer;
+  std::unique_ptr<AgentMetrics> agent_metrics;
+  std::unique_ptr<asio::ssl::context> tls;
+  std::unique_ptr<http::TokenVerifier> tokens;
+  std::unique_ptr<http::RateLimiter> limiter;
+  std::unique_ptr<http::TriggerApi> api;
+  std::unique_ptr<http::Server> server;
+  std::unique_ptr<SpoolWatcher> spool;
+  std::string http_url;
   bool stopping = false;
 };
 
@@ -104,6 +121,11 @@ int Agent::run() {
       config_.intake.poll_interval, static_cast<std::size_t>(config_.intake.batch),
       [dispatcher] { dispatcher->wake(); });
 
+  if (auto st = start_inbound(); !st) {
+    spdlog::critical("{}", st.error().message);
+    return 3;
+  }
+
 #ifdef SIGHUP
   r.signals = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM, SIGHUP);
 #else
@@ -141,9 +163,12 @@ int Agent::run() {
 
   r.decider->start();
   r.dispatcher->start();
-  spdlog::info("uda-agent {} ready: store={} rules={} provider={} concurrency={} pid={}",
-               UDA_VERSION, config_.store.path.string(), config_.rules.path.string(),
-               r.provider->name(), config_.dispatcher.concurrency, ::getpid());
+  spdlog::info(
+      "uda-agent {} ready: store={} rules={} provider={} concurrency={} http={} "
+      "spool={} pid={}",
+      UDA_VERSION, config_.store.path.string(), config_.rules.path.string(), r.provider->name(),
+      config_.dispatcher.concurrency, r.http_url.empty() ? std::string("off") : r.http_url,
+      r.spool ? config_.spool.dir.string() : std::string("off"), ::getpid());
   if (on_ready_) on_ready_();
   if (stop_requested_) request_stop();
 
@@ -171,12 +196,86 @@ void Agent::request_reload() {
 
 Awaitable<void> Agent::stop_sequence() {
   auto& r = *running_;
+  // Inbound first: no new requests or files; what is queued is committed and
+  // answered (the committer's answers are written by the io thread below).
+  if (r.server) r.server->stop();
+  if (r.spool) r.spool->stop();
+  if (r.committer) r.committer->stop();
   r.decider->stop();
   r.purge_timer->cancel();
   boost::system::error_code ec;
   r.signals->cancel(ec);
   co_await r.dispatcher->shutdown();
+  // Let connections that are writing their last response finish (bounded).
+  if (r.server) {
+    asio::steady_timer wait(io_);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (r.server->open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+      wait.expires_after(Millis(10));
+      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
   io_.stop();
+}
+
+Status Agent::start_inbound() {
+  auto& r = *running_;
+  r.metrics = std::make_unique<metrics::Registry>();
+  if (config_.http.enabled || config_.spool.enabled) {
+    Decider* decider = r.decider.get();
+    r.committer = std::make_unique<GroupCommitter>(
+        *r.store, static_cast<std::size_t>(config_.intake.commit_batch),
+        static_cast<std::size_t>(config_.intake.max_queue), config_.intake.commit_delay,
+        [this, decider](std::size_t) { asio::post(io_, [decider] { decider->wake(); }); });
+  }
+  r.agent_metrics = std::make_unique<AgentMetrics>(*r.metrics, *r.store, r.committer.get(),
+                                                   *r.dispatcher, r.time);
+  r.dispatcher->set_observer(r.agent_metrics->dispatch_observer());
+
+  if (config_.http.enabled) {
+    const auto& h = config_.http;
+    if (h.tls()) {
+      auto ctx = http::make_tls_context(h.tls_cert.string(), h.tls_key.string());
+      if (!ctx) return ctx.error();
+      r.tls = std::move(*ctx);
+    }
+    r.tokens = std::make_unique<http::TokenVerifier>(h.tokens);
+    r.limiter =
+        std::make_unique<http::RateLimiter>(h.rate_per_second, h.rate_burst, h.rate_max_clients);
+    Dispatcher* dispatcher = r.dispatcher.get();
+    Provider* provider = r.provider.get();
+    http::ApiOptions api_options;
+    api_options.allow_anonymous = h.allow_anonymous;
+    api_options.max_batch = h.max_batch;
+    r.api = std::make_unique<http::TriggerApi>(
+        *r.store, *r.committer, *r.tokens, *r.limiter, *r.metrics,
+        [dispatcher, provider] {
+          return nlohmann::json{{"name", std::string(provider->name())},
+                                {"breaker", std::string(to_string(dispatcher->breaker_state()))},
+                                {"in_flight", dispatcher->in_flight()}};
+        },
+        api_options);
+    r.server = std::make_unique<http::Server>(io_, *r.api, h.limits, r.tls.get());
+    auto ep = r.server->listen(h.address, h.port);
+    if (!ep) return ep.error();
+    http::HttpOptions bound = h;
+    bound.port = ep->port();
+    r.http_url = bound.local_url();
+    r.server->start();
+    spdlog::info("http: listening on {} (tls={}, tokens={}, anonymous={}, max_connections={})",
+                 r.http_url, h.tls(), h.tokens.size(), h.allow_anonymous, h.limits.max_connections);
+  }
+  if (config_.spool.enabled) {
+    GroupCommitter* committer = r.committer.get();
+    r.spool = std::make_unique<SpoolWatcher>(
+        io_, config_.spool, [committer](std::vector<Trigger> t, GroupCommitter::Done done) {
+          committer->submit(std::move(t), std::move(done));
+        });
+    if (auto st = r.spool->start(); !st) return st;
+    spdlog::info("spool: watching {} ({})", r.spool->inbox_dir().string(),
+                 r.spool->watching_events() ? "inotify + poll" : "poll");
+  }
+  return Status::Ok();
 }
 
 void Agent::reload_rules() {

@@ -34,6 +34,8 @@ class Agent {
  private:
   struct Running;
   Awaitable<void> stop_sequence();
+  // HTTP API and spool folder (when configured), with the metrics behind them.
+  Status start_inbound();
   void reload_rules();
   void purge();
 

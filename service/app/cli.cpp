@@ -65,7 +65,35 @@ int run_cli(int argc, char** argv) {
   submit->add_option("--origin", submit_args.origin, "Who is submitting (default: cli)");
   submit->add_option("-f,--file", submit_args.file,
                      "JSON file with one trigger or an array of them (- for stdin)");
-  submit->callback([&] { action = [&] { return cli::cmd_submit(g, submit_args); }; });
+  submit->add_flag("--direct", submit_args.direct,
+                   "Write to the store instead of the HTTP API (the agent need not run)");
+  submit->add_option("--url", submit_args.url,
+                     "Agent API, e.g. https://sccm01.contoso.com:8700 (default: the config's "
+                     "http.listen)");
+  submit->add_option("--token-file", submit_args.token_file,
+                     "File holding the API token (default: $UDA_AGENT_TOKEN)");
+  submit->add_option("--ca-file", submit_args.ca_file, "PEM CA bundle to verify an https agent");
+  submit->add_option("--wait", submit_args.wait,
+                     "Keep retrying while the agent restarts or is busy, up to this long "
+                     "(default 30s)");
+  submit->add_option("--spool", submit_args.spool_dir,
+                     "Write a spool file into DIR/inbox/ instead (DIR = the agent's spool.dir)");
+  submit->callback([&] {
+    submit_args.origin_given = submit->count("--origin") > 0;
+    action = [&] { return cli::cmd_submit(g, submit_args); };
+  });
+
+  auto* token = app.add_subcommand("token", "API tokens for the HTTP inbound queue");
+  token->require_subcommand(1);
+  cli::TokenNewArgs token_args;
+  auto* token_new = token->add_subcommand(
+      "new", "Create a token: prints it once, and the hash to put in the config's http.tokens");
+  token_new->add_option("-n,--name", token_args.name, "Token name (becomes origin http:<name>)")
+      ->required();
+  token_new
+      ->add_option("-k,--kinds", token_args.kinds, "Trigger kinds it may submit (default: all)")
+      ->delimiter(',');
+  token_new->callback([&] { action = [&] { return cli::cmd_token_new(g, token_args); }; });
 
   auto* jobs =
       app.add_subcommand("jobs", "Inspect and steer queued work (safe while the agent runs)");

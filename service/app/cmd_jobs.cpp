@@ -5,6 +5,7 @@
 #include "app/cli_support.hpp"
 #include "app/commands.hpp"
 #include "core/trigger_json.hpp"
+#include "store/record_json.hpp"
 
 namespace uda::cli {
 namespace {
@@ -13,48 +14,6 @@ using nlohmann::json;
 
 std::string opt_time(const std::optional<TimePoint>& t) {
   return t ? format_iso8601(*t) : "";
-}
-
-json job_json(const Job& j) {
-  json out{{"id", j.id},
-           {"trigger_id", j.trigger_id},
-           {"machine_resource_id", j.machine_resource_id ? json(*j.machine_resource_id) : json()},
-           {"machine_name", j.machine_name ? json(*j.machine_name) : json()},
-           {"user", j.user},
-           {"source_id", static_cast<unsigned>(j.source)},
-           {"source", std::string(to_string(j.source))},
-           {"type_id", static_cast<unsigned>(j.type)},
-           {"rule", j.rule},
-           {"idempotency_key", j.idempotency_key},
-           {"state", std::string(to_string(j.state))},
-           {"attempts", j.attempts},
-           {"next_attempt_at", format_iso8601(j.next_attempt_at)},
-           {"verify_first", j.verify_first},
-           {"last_error", j.last_error},
-           {"outcome", j.outcome},
-           {"created_at", format_iso8601(j.created_at)},
-           {"updated_at", format_iso8601(j.updated_at)},
-           {"finished_at", j.finished_at ? json(format_iso8601(*j.finished_at)) : json()}};
-  if (j.lease_owner) out["lease_owner"] = *j.lease_owner;
-  if (j.lease_expires_at) out["lease_expires_at"] = format_iso8601(*j.lease_expires_at);
-  return out;
-}
-
-json trigger_record_json(const TriggerRecord& r) {
-  json out = to_json(r.trigger);
-  out["state"] = r.state;
-  out["decision"] = r.decision;
-  out["rule"] = r.rule;
-  out["reason"] = r.reason;
-  out["decided_at"] = r.decided_at ? json(format_iso8601(*r.decided_at)) : json();
-  out["job_id"] = r.job_id ? json(*r.job_id) : json();
-  out["job_state"] = r.job_state ? json(std::string(to_string(*r.job_state))) : json();
-  // The terminal state a client cares about: skipped, or the job's.
-  std::string outcome = r.state;
-  if (r.state == "decided" && r.job_state) outcome = std::string(to_string(*r.job_state));
-  out["outcome"] = outcome;
-  if (!r.trace_json.empty()) out["trace"] = json::parse(r.trace_json, nullptr, false);
-  return out;
 }
 
 std::string machine_cell(const Job& j) {
@@ -85,7 +44,7 @@ int cmd_jobs_list(const Global& g, const JobsListArgs& a) {
   }
   if (g.json) {
     json arr = json::array();
-    for (const auto& j : *jobs) arr.push_back(job_json(j));
+    for (const auto& j : *jobs) arr.push_back(to_json(j));
     fmt::print("{}\n", arr.dump());
     return kOk;
   }
@@ -126,17 +85,13 @@ int cmd_jobs_show(const Global& g, std::int64_t id) {
   }
   const Job& j = **job;
   if (g.json) {
-    json out = job_json(j);
+    json out = to_json(j);
     out["attempt_history"] = json::array();
     for (const auto& a : *attempts) {
-      out["attempt_history"].push_back({{"attempt", a.attempt},
-                                        {"started_at", format_iso8601(a.started_at)},
-                                        {"finished_at", format_iso8601(a.finished_at)},
-                                        {"outcome", a.outcome},
-                                        {"detail", a.detail}});
+      out["attempt_history"].push_back(to_json(a));
     }
     out["triggers"] = json::array();
-    for (const auto& t : *triggers) out["triggers"].push_back(trigger_record_json(t));
+    for (const auto& t : *triggers) out["triggers"].push_back(to_json(t));
     fmt::print("{}\n", out.dump(2));
     return kOk;
   }
@@ -210,16 +165,15 @@ int cmd_triggers_list(const Global& g, std::size_t limit) {
   }
   if (g.json) {
     json arr = json::array();
-    for (const auto& t : *triggers) arr.push_back(trigger_record_json(t));
+    for (const auto& t : *triggers) arr.push_back(to_json(t));
     fmt::print("{}\n", arr.dump());
     return kOk;
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : *triggers) {
-    const json j = trigger_record_json(t);
     rows.push_back({t.trigger.id, std::string(to_string(t.trigger.kind)),
-                    t.trigger.machine.describe(), t.trigger.user, j["outcome"].get<std::string>(),
-                    t.rule, t.job_id ? std::to_string(*t.job_id) : "", t.reason});
+                    t.trigger.machine.describe(), t.trigger.user, trigger_outcome(t), t.rule,
+                    t.job_id ? std::to_string(*t.job_id) : "", t.reason});
   }
   print_table({"ID", "KIND", "MACHINE", "USER", "OUTCOME", "RULE", "JOB", "REASON"}, rows);
   return kOk;
@@ -239,7 +193,7 @@ int cmd_triggers_show(const Global& g, const std::string& id) {
     report_error(fmt::format("no trigger '{}' (see `uda-agent triggers list`)", id));
     return kFailed;
   }
-  fmt::print("{}\n", trigger_record_json(**t).dump(2));
+  fmt::print("{}\n", to_json(**t).dump(2));
   return kOk;
 }
 

@@ -38,7 +38,22 @@ struct SubmitArgs {
   std::string id;
   std::string origin = "cli";
   std::string file;  // JSON trigger or array of triggers ("-" = stdin)
+  bool origin_given = false;
+  // Where to: the HTTP API (default when the config has http:), the store
+  // (--direct, or no http: section), or a spool folder.
+  bool direct = false;
+  std::string url;         // overrides the config's http.listen
+  std::string token_file;  // else $UDA_AGENT_TOKEN
+  std::string ca_file;     // PEM bundle for https
+  std::string wait;        // total retry time, e.g. "30s"
+  std::string spool_dir;   // write a spool file to <dir>/inbox/
 };
+
+struct TokenNewArgs {
+  std::string name;
+  std::vector<std::string> kinds;
+};
+int cmd_token_new(const Global& g, const TokenNewArgs& a);
 int cmd_submit(const Global& g, const SubmitArgs& a);
 
 struct JobsListArgs {

@@ -161,8 +161,9 @@ Expected<AgentConfig> load_config_text(const std::string& text, const std::strin
   if (!n.IsMap()) {
     return yaml::error_at(doc, n, "", "the config must be a map with store, rules, provider, ...");
   }
-  if (auto st = yaml::check_keys(doc, n, "",
-                                 {"store", "rules", "provider", "dispatcher", "intake", "logging"});
+  if (auto st = yaml::check_keys(
+          doc, n, "",
+          {"store", "rules", "provider", "dispatcher", "intake", "http", "spool", "logging"});
       !st) {
     return st.error();
   }
@@ -215,8 +216,26 @@ Expected<AgentConfig> load_config_text(const std::string& text, const std::strin
     if (auto st = parse_dispatcher(doc, d, cfg.dispatcher); !st) return st.error();
   }
   if (const auto i = n["intake"]; i) {
-    if (auto st = yaml::check_keys(doc, i, "intake", {"poll_interval", "batch"}); !st) {
+    if (auto st = yaml::check_keys(
+            doc, i, "intake",
+            {"poll_interval", "batch", "commit_batch", "max_queue", "commit_delay"});
+        !st) {
       return st.error();
+    }
+    if (const auto node = i["commit_batch"]; node) {
+      auto v = yaml::as_int(doc, node, "intake.commit_batch", 1, 100'000);
+      if (!v) return v.error();
+      cfg.intake.commit_batch = static_cast<int>(*v);
+    }
+    if (const auto node = i["max_queue"]; node) {
+      auto v = yaml::as_int(doc, node, "intake.max_queue", 1, 10'000'000);
+      if (!v) return v.error();
+      cfg.intake.max_queue = static_cast<int>(*v);
+    }
+    if (const auto node = i["commit_delay"]; node) {
+      auto v = yaml::as_duration(doc, node, "intake.commit_delay", Millis(0), Millis(1000));
+      if (!v) return v.error();
+      cfg.intake.commit_delay = *v;
     }
     if (const auto node = i["poll_interval"]; node) {
       auto v = yaml::as_duration(doc, node, "intake.poll_interval", Millis(10), Millis(600'000));
@@ -228,6 +247,23 @@ Expected<AgentConfig> load_config_text(const std::string& text, const std::strin
       if (!v) return v.error();
       cfg.intake.batch = static_cast<int>(*v);
     }
+  }
+  if (const auto h = n["http"]; h) {
+    auto http = http::parse_http_options(doc, h, base_dir);
+    if (!http) return http.error();
+    cfg.http = std::move(*http);
+  }
+  if (const auto sp = n["spool"]; sp) {
+    auto spool = parse_spool_options(doc, sp, base_dir);
+    if (!spool) return spool.error();
+    cfg.spool = std::move(*spool);
+  }
+  if (cfg.spool.enabled &&
+      cfg.spool.max_triggers_per_file > static_cast<std::size_t>(cfg.intake.max_queue)) {
+    return yaml::error_at(doc, n["spool"], "spool.max_triggers_per_file",
+                          fmt::format("{} is more than intake.max_queue ({}): such a file could "
+                                      "never be committed; lower it or raise intake.max_queue",
+                                      cfg.spool.max_triggers_per_file, cfg.intake.max_queue));
   }
   if (const auto l = n["logging"]; l) {
     if (auto st = parse_logging(doc, l, base_dir, cfg.logging); !st) return st.error();

@@ -12,6 +12,8 @@
 #include "dispatch/backoff.hpp"
 #include "dispatch/circuit_breaker.hpp"
 #include "providers/simulated/options.hpp"
+#include "sources/http/http_options.hpp"
+#include "sources/spool/spool_options.hpp"
 
 namespace uda {
 
@@ -48,6 +50,10 @@ struct DispatcherConfig {
 struct IntakeConfig {
   Millis poll_interval{500};  // look for new triggers (e.g. from `uda-agent submit`) this often
   int batch = 256;            // decisions recorded per transaction
+  // Group commit of triggers from the HTTP API and the spool folder.
+  int commit_batch = 512;  // triggers per transaction at most
+  int max_queue = 20'000;  // triggers waiting for a commit; beyond: 503 / retry later
+  Millis commit_delay{2};  // how long a commit waits for more triggers to join it
 };
 
 struct LoggingConfig {
@@ -65,6 +71,8 @@ struct AgentConfig {
   ProviderConfig provider;
   DispatcherConfig dispatcher;
   IntakeConfig intake;
+  http::HttpOptions http;  // enabled when the section is present
+  SpoolOptions spool;      // enabled when the section is present
   LoggingConfig logging;
 };
 

@@ -115,8 +115,16 @@ Awaitable<void> Dispatcher::loop() {
   loop_running_ = false;
 }
 
-void Dispatcher::note_call(const CallStatus& status) {
+void Dispatcher::note_finish(std::string_view outcome) {
+  if (observer_.on_finish) observer_.on_finish(outcome);
+}
+
+void Dispatcher::note_call(std::string_view call, const CallStatus& status, TimePoint started) {
   ++stats_.calls;
+  if (observer_.on_call) {
+    observer_.on_call(call, status.outcome,
+                      std::chrono::duration_cast<Millis>(time_.now() - started));
+  }
   if (status.outcome == CallOutcome::Retry) {
     const int before = breaker_.times_opened();
     breaker_.on_transient_failure(time_.now());
@@ -142,6 +150,7 @@ Awaitable<void> Dispatcher::run_job(Job job) {
       spdlog::error("job={} release failed: {}", id, st.error().message);
     }
     ++stats_.released;
+    note_finish("released");
   } else {
     co_await run_job_steps(job);
   }
@@ -163,11 +172,12 @@ Awaitable<void> Dispatcher::run_job_steps(Job& job) {
     // Named callables, passed as lvalues: GCC 12 destroys a prvalue argument
     // of a coroutine twice (PR 100611), so no temporaries go into co_await.
     auto resolve = [provider, name]() { return provider->resolve_machine(name); };
+    const TimePoint started = time_.now();
     auto r = co_await with_timeout<ResolveResult>(resolve, timeout);
     if (!r)
       r = ResolveResult{CallStatus::retry("resolve timed out after " + format_duration(timeout)),
                         {}};
-    note_call(r->status);
+    note_call("resolve", r->status, started);
     if (r->status.outcome == CallOutcome::Retry)
       co_return finish_retry(job, r->status, job.verify_first);
     if (r->status.outcome == CallOutcome::Fail) co_return finish_dead(job, r->status.detail);
@@ -191,11 +201,12 @@ Awaitable<void> Dispatcher::run_job_steps(Job& job) {
     auto find = [provider, resource_id, user]() {
       return provider->find_relationship(resource_id, user);
     };
+    const TimePoint started = time_.now();
     auto f = co_await with_timeout<FindResult>(find, timeout);
     if (!f)
       f = FindResult{
           CallStatus::retry("existence check timed out after " + format_duration(timeout)), {}};
-    note_call(f->status);
+    note_call("find", f->status, started);
     if (f->status.outcome == CallOutcome::Retry)
       co_return finish_retry(job, f->status, job.verify_first);
     if (f->status.outcome == CallOutcome::Fail) co_return finish_dead(job, f->status.detail);
@@ -209,6 +220,7 @@ Awaitable<void> Dispatcher::run_job_steps(Job& job) {
   // 3. CreateRelationship.
   RelationshipRequest req{resource_id, job.user, job.source, job.type, job.trigger_id};
   auto create = [provider, req]() { return provider->create_relationship(req); };
+  const TimePoint started = time_.now();
   auto c = co_await with_timeout<CreateResult>(create, timeout);
   if (!c) {
     c = CreateResult{
@@ -216,7 +228,7 @@ Awaitable<void> Dispatcher::run_job_steps(Job& job) {
                           /*ambiguous=*/true),
         false};
   }
-  note_call(c->status);
+  note_call("create", c->status, started);
   switch (c->status.outcome) {
     case CallOutcome::Ok:
       co_return finish_done(
@@ -235,6 +247,7 @@ void Dispatcher::finish_done(const Job& job, const std::string& detail) {
     return;
   }
   ++stats_.done;
+  note_finish("done");
   spdlog::info(
       "job={} trigger={} machine={} user=\"{}\" source={}({}) attempt={} outcome=done "
       "detail=\"{}\"",
@@ -258,6 +271,7 @@ void Dispatcher::finish_retry(const Job& job, const CallStatus& status, bool ver
     return;
   }
   ++stats_.retried;
+  note_finish("retry");
   spdlog::warn(
       "job={} trigger={} attempt={}/{} outcome=retry next_in={} verify_first={} "
       "error=\"{}\"",
@@ -272,6 +286,7 @@ void Dispatcher::finish_dead(const Job& job, const std::string& error) {
     return;
   }
   ++stats_.dead;
+  note_finish("dead");
   spdlog::error("job={} trigger={} machine={} user=\"{}\" attempt={} outcome=dead error=\"{}\"",
                 job.id, job.trigger_id, job.machine_resource_id.value_or(0), job.user, job.attempts,
                 error);
@@ -296,6 +311,7 @@ Awaitable<void> Dispatcher::shutdown() {
       spdlog::error("job={} release at shutdown failed: {}", id, st.error().message);
     } else {
       ++stats_.released;
+      note_finish("released");
       spdlog::warn("job={} released at shutdown (call still in flight; will verify first)", id);
     }
   }

@@ -44,6 +44,13 @@ struct DispatcherStats {
   std::uint64_t breaker_opened = 0;
 };
 
+// Hooks for metrics: every provider call with its outcome and latency, and
+// every attempt's end ("done", "retry", "dead", "released").
+struct DispatchObserver {
+  std::function<void(std::string_view call, CallOutcome outcome, Millis latency)> on_call;
+  std::function<void(std::string_view outcome)> on_finish;
+};
+
 class Dispatcher {
  public:
   Dispatcher(asio::io_context& io, JobStore& store, Provider& provider, DispatcherOptions options,
@@ -51,6 +58,8 @@ class Dispatcher {
 
   // Starts the claim loop on the io_context.
   void start();
+  // Set before start().
+  void set_observer(DispatchObserver observer) { observer_ = std::move(observer); }
   // New work may be due: look now rather than at the next poll.
   void wake();
   // Stops claiming, waits for in-flight jobs up to shutdown_deadline, then
@@ -70,7 +79,8 @@ class Dispatcher {
   void finish_done(const Job& job, const std::string& detail);
   void finish_retry(const Job& job, const CallStatus& status, bool verify_first);
   void finish_dead(const Job& job, const std::string& error);
-  void note_call(const CallStatus& status);
+  void note_call(std::string_view call, const CallStatus& status, TimePoint started);
+  void note_finish(std::string_view outcome);
 
   asio::io_context& io_;
   JobStore& store_;
@@ -87,6 +97,7 @@ class Dispatcher {
   bool loop_running_ = false;
   TimePoint last_rearm_{};
   DispatcherStats stats_;
+  DispatchObserver observer_;
   std::shared_ptr<asio::steady_timer> idle_signal_;  // fires when in_flight_ drains during shutdown
 };
 

@@ -899,6 +899,13 @@ Expected<StoreCounts> JobStore::counts() {
   });
 }
 
+Status JobStore::check_writable() {
+  return impl_->guarded<Status>("take the write lock", true, [&]() -> Status {
+    Transaction tx(impl_->db);  // BEGIN IMMEDIATE; rolled back when it goes out of scope
+    return Status::Ok();
+  });
+}
+
 Expected<std::int64_t> JobStore::purge_finished(TimePoint older_than) {
   // One chunk per transaction so the agent's writers are never held up for
   // long; each chunk answers (rows removed, whether there may be more).

@@ -171,6 +171,10 @@ class JobStore {
   // and when done.
   Status cancel(std::int64_t job_id, TimePoint now);
   Expected<StoreCounts> counts();
+  // Takes and releases the write lock (BEGIN IMMEDIATE; ROLLBACK): fails when
+  // the store is read-only, locked by another writer past busy_timeout, or the
+  // file cannot be written. For health checks.
+  Status check_writable();
   // Deletes terminal jobs (and their attempts and triggers) finished before
   // `older_than`, skipped triggers decided before it, and idempotency records
   // created before it. Returns rows removed.

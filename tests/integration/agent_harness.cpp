@@ -57,6 +57,8 @@ void AgentHarness::write_config(const std::string& simulated_extra, const std::s
     << "  backoff: {base: 10ms, cap: 200ms}\n";
   std::istringstream disp(dispatcher);
   for (std::string line; std::getline(disp, line);) c << "  " << line << "\n";
+  c << sections_;
+  if (!sections_.empty() && sections_.back() != '\n') c << "\n";
   c << "intake:\n  poll_interval: 50ms\n"
     << "logging:\n  level: debug\n  file: var/uda-agent.log\n  console: false\n";
   write_file("uda-agent.yaml", c.str());
@@ -66,6 +68,22 @@ CommandResult AgentHarness::cli(const std::vector<std::string>& args,
                                 const std::string& input) const {
   std::vector<std::string> argv_s{agent_binary().string(), "--config", config_path().string()};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
+  return run_tool(argv_s, input);
+}
+
+std::string AgentHarness::http_url() const {
+  const std::string text = log();
+  const auto ready = text.rfind(" ready: ");
+  if (ready == std::string::npos) return {};
+  const auto at = text.find(" http=", ready);
+  if (at == std::string::npos) return {};
+  const auto end = text.find(' ', at + 6);
+  return text.substr(at + 6, end - at - 6);
+}
+
+CommandResult AgentHarness::run_tool(const std::vector<std::string>& argv_in,
+                                     const std::string& input) const {
+  std::vector<std::string> argv_s = argv_in;
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);
@@ -84,7 +102,7 @@ CommandResult AgentHarness::cli(const std::vector<std::string>& args,
   posix_spawn_file_actions_addchdir_np(&fa, dir_.c_str());
   pid_t pid = -1;
   CommandResult r;
-  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) {
+  if (posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) {
     posix_spawn_file_actions_destroy(&fa);
     r.err = "spawn failed";
     return r;

@@ -36,6 +36,8 @@ class AgentHarness {
   // provider.simulated; `dispatcher` lines under dispatcher.
   void write_config(const std::string& simulated_extra = "", const std::string& dispatcher = "",
                     const std::string& rules_file = "rules.yaml");
+  // Top-level sections appended to the next write_config() (e.g. "http:\n  ...").
+  void set_sections(std::string yaml) { sections_ = std::move(yaml); }
   void write_file(const std::string& rel, const std::string& text);
 
   // Runs `uda-agent --config <cfg> args...` to completion (stdin from `input`).
@@ -44,6 +46,10 @@ class AgentHarness {
 
   // Starts `uda-agent run` in the background; waits until it logs "ready".
   void start();
+  // The API's base URL from the last "ready" line ("http://127.0.0.1:PORT").
+  std::string http_url() const;
+  // Runs any program (curl, ...) to completion, in the work dir.
+  CommandResult run_tool(const std::vector<std::string>& argv, const std::string& input = "") const;
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   // Sends a signal; for SIGTERM/SIGINT/SIGKILL waits for exit and returns the status code.
@@ -63,6 +69,7 @@ class AgentHarness {
 
  private:
   std::filesystem::path dir_;
+  std::string sections_;
   pid_t pid_ = -1;
 };
 
