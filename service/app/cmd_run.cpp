@@ -42,6 +42,14 @@ int cmd_check_config(const Global& g) {
   fmt::print("  store:    {}\n", cfg->store.path.string());
   fmt::print("  rules:    {} ({} rules)\n", cfg->rules.path.string(), rules->rules.size());
   fmt::print("  provider: simulated (fixture {})\n", cfg->provider.simulated.fixture.string());
+  if (cfg->http.enabled) {
+    fmt::print("  http:     {} ({} token(s){}{})\n", cfg->http.local_url(), cfg->http.tokens.size(),
+               cfg->http.allow_anonymous ? ", anonymous on loopback" : "",
+               cfg->http.tls() ? ", TLS" : "");
+  } else {
+    fmt::print("  http:     off\n");
+  }
+  fmt::print("  spool:    {}\n", cfg->spool.enabled ? cfg->spool.dir.string() : std::string("off"));
   fmt::print("  dispatch: concurrency {}, max attempts {}, backoff {}..{}\n",
              cfg->dispatcher.concurrency, cfg->dispatcher.backoff.max_attempts,
              format_duration(cfg->dispatcher.backoff.base),

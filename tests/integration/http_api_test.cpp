@@ -461,5 +461,44 @@ TEST(HttpApi, BurstOfTenThousandTriggersIsAcceptedExactlyOnce) {
   EXPECT_EQ(h.stop(SIGTERM), 0);
 }
 
+// TLS: clients that trust the agent's certificate get through; others fail
+// the handshake and nothing is stored.
+TEST(HttpApi, TlsServesTrustingClientsOnly) {
+  AgentHarness h("http-tls");
+  auto gen = h.run_tool({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                         "-keyout", "server.key", "-out", "server.pem"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  auto other = h.run_tool({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                           "-keyout", "other.key", "-out", "other.pem"});
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  h.set_sections(std::string(kAnonymous) + "  tls: {cert: server.pem, key: server.key}\n");
+  h.write_config();
+  h.start();
+  const auto url = h.http_url();
+  ASSERT_EQ(url.rfind("https://", 0), 0U) << url;
+
+  auto trusted = curl(h, "GET", "/healthz", {"--cacert", "server.pem"});
+  EXPECT_EQ(trusted.status, 200) << trusted.body;
+  auto untrusted = curl(h, "GET", "/healthz");  // the system CAs do not know it
+  EXPECT_EQ(untrusted.status, 0);
+  auto wrong_ca = curl(h, "GET", "/healthz", {"--cacert", "other.pem"});
+  EXPECT_EQ(wrong_ca.status, 0);
+  auto plain =
+      curl(h, "GET", "/healthz", {"http" + url.substr(5) + "/healthz"});  // plain HTTP to TLS
+  EXPECT_NE(plain.status, 200);
+
+  auto ok = h.cli({"submit", "--url", url, "--ca-file", "server.pem", "--kind", "osd", "--machine",
+                   "16777220", "--user", "CONTOSO\\user001", "--id", "tls-1"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  auto refused = h.cli({"submit", "--url", url, "--ca-file", "other.pem", "--kind", "osd",
+                        "--machine", "16777221", "--user", "CONTOSO\\user002", "--id", "tls-2"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("TLS handshake"), std::string::npos) << refused.err;
+  EXPECT_EQ(h.triggers().size(), 1U);
+  EXPECT_EQ(h.stop(SIGTERM), 0);
+}
+
 }  // namespace
 }  // namespace uda::test
