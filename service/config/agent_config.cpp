@@ -258,6 +258,12 @@ Expected<AgentConfig> load_config_text(const std::string& text, const std::strin
     if (!spool) return spool.error();
     cfg.spool = std::move(*spool);
   }
+  if (cfg.http.enabled && cfg.http.max_batch > static_cast<std::size_t>(cfg.intake.max_queue)) {
+    return yaml::error_at(doc, n["http"], "http.max_batch",
+                          fmt::format("{} is more than intake.max_queue ({}): such a request could "
+                                      "never be committed; lower it or raise intake.max_queue",
+                                      cfg.http.max_batch, cfg.intake.max_queue));
+  }
   if (cfg.spool.enabled &&
       cfg.spool.max_triggers_per_file > static_cast<std::size_t>(cfg.intake.max_queue)) {
     return yaml::error_at(doc, n["spool"], "spool.max_triggers_per_file",

@@ -58,6 +58,13 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, AgentConfigErrors,
     ::testing::Values(
         Bad{minimal("colour: red\n"), "c.yaml:5:1: unknown key 'colour'"},
+        Bad{minimal("http: {allow_anonymous: true, max_batch: 500}\nintake: {max_queue: 100}\n"),
+            "http.max_batch: 500 is more than intake.max_queue (100)"},
+        Bad{minimal("spool: {dir: s, max_triggers_per_file: 500}\nintake: {max_queue: 100}\n"),
+            "spool.max_triggers_per_file: 500 is more than intake.max_queue (100)"},
+        Bad{minimal("http: {listen: '10.0.0.1:80', allow_anonymous: true}\n"),
+            "http.allow_anonymous: only allowed when listening on a loopback"},
+        Bad{minimal("spool: {}\n"), "spool"},
         Bad{minimal("store:\n  pathh: x\n"),
             "c.yaml:6:3: store: unknown key 'pathh' (did you mean 'path'?)"},
         Bad{minimal("dispatcher:\n  concurrency: many\n"),
