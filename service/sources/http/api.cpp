@@ -257,12 +257,13 @@ void TriggerApi::handle(Request req, const ClientInfo& client, Respond respond) 
 void TriggerApi::post_triggers(const Request& req, const ClientInfo& client, const Caller& caller,
                                Respond respond) {
   const std::string origin = "http:" + caller.scope;
+  // index < 0: the error is not about one trigger of an array.
   auto reject = [&](bhttp::status status, std::string_view code, const std::string& message,
-                    std::optional<std::size_t> index = std::nullopt) {
+                    std::ptrdiff_t index = -1) {
     rejected_.add({code, origin});
     json err{{"code", code}, {"message", message}};
     if (auto f = field_of(message); !f.empty() && code == "invalid_trigger") err["field"] = f;
-    if (index) err["index"] = *index;
+    if (index >= 0) err["index"] = index;
     spdlog::info("http: client={} token={} route=/v1/triggers status={} reason=\"{}\"",
                  client.address, caller.scope, static_cast<unsigned>(status), message);
     respond(json_response(status, json{{"error", err}}));
@@ -320,7 +321,7 @@ void TriggerApi::post_triggers(const Request& req, const ClientInfo& client, con
   triggers.reserve(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
     json item = items[i];
-    const auto index = single ? std::nullopt : std::optional<std::size_t>(i);
+    const std::ptrdiff_t index = single ? -1 : static_cast<std::ptrdiff_t>(i);
     if (item.is_object()) {
       for (const char* server_field : {"origin", "received_at"}) {
         if (item.contains(server_field)) {
