@@ -26,6 +26,9 @@ struct Decision {
   std::string rule;                // name of the rule that decided, or "default" / "user-policy"
   std::string reason;              // human sentence: why create / why skip
   std::optional<DomainUser> user;  // normalised DOMAIN\user when known
+  // A UPN the rules could not map (users.unmapped_upn: resolve_in_site): the
+  // dispatcher asks the site for its UniqueUserName before creating.
+  std::optional<std::string> upn;
   SourceId source = SourceId::Administrator;
   TypeId type = TypeId::Primary;
   std::vector<std::string> user_steps;  // normalisation steps taken, in order

@@ -25,6 +25,7 @@ nlohmann::json to_json(const Decision& d) {
                    {"user_steps", d.user_steps},
                    {"trace", trace_to_json(d.trace)}};
   if (d.user) j["user"] = d.user->str();
+  if (d.upn) j["upn_to_resolve"] = *d.upn;
   if (d.action == DecisionAction::Create) {
     j["source_id"] = static_cast<unsigned>(d.source);
     j["source"] = std::string(to_string(d.source));

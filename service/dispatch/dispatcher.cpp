@@ -194,6 +194,36 @@ Awaitable<void> Dispatcher::run_job_steps(Job& job) {
   }
   const std::uint32_t resource_id = *job.machine_resource_id;
 
+  // 1b. A UPN the rules left for the site: find its UniqueUserName.
+  if (job.user.find('\\') == std::string::npos && job.user.find('@') != std::string::npos) {
+    const std::string upn = job.user;
+    auto resolve_user = [provider, upn]() { return provider->resolve_user(upn); };
+    const TimePoint started = time_.now();
+    auto u = co_await with_timeout<UserResolveResult>(resolve_user, timeout);
+    if (!u) {
+      u = UserResolveResult{
+          CallStatus::retry("user look-up timed out after " + format_duration(timeout)), {}};
+    }
+    note_call("resolve_user", u->status, started);
+    if (u->status.outcome == CallOutcome::Retry) {
+      co_return finish_retry(job, u->status, job.verify_first);
+    }
+    if (u->status.outcome == CallOutcome::Fail) co_return finish_dead(job, u->status.detail);
+    if (!u->unique_user_name) {
+      co_return finish_dead(
+          job,
+          fmt::format("no user with UPN '{}' in the site (SMS_R_User.UserPrincipalName)", upn));
+    }
+    job.user = *u->unique_user_name;
+    if (auto st = store_.set_user(job.id, owner_, job.user); !st) {
+      spdlog::error("job={} trigger={} could not record user: {}", job.id, job.trigger_id,
+                    st.error().message);
+      co_return;  // lease lost (shutdown released it): the next run starts over
+    }
+    spdlog::info("job={} trigger={} upn=\"{}\" resolved to user=\"{}\"", job.id, job.trigger_id,
+                 upn, job.user);
+  }
+
   // 2. Check first: always when configured, and after any ambiguous failure
   //    (the earlier call may have had its effect).
   if (options_.verify_before_create || job.verify_first) {

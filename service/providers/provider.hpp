@@ -73,6 +73,28 @@ struct ResolveResult {
   std::optional<std::uint32_t> resource_id;  // empty when no device has that name (status ok)
 };
 
+struct UserResolveResult {
+  CallStatus status;
+  std::optional<std::string> unique_user_name;  // empty when no user has that UPN (status ok)
+};
+
+// One row of SMS_G_System_SYSTEM_CONSOLE_USER: how much one user used one
+// device's console (hardware inventory, console usage).
+struct ConsoleUsage {
+  std::uint32_t resource_id = 0;              // ResourceID
+  std::string system_console_user;            // SystemConsoleUser, DOMAIN\user
+  double total_console_minutes = 0;           // TotalUserConsoleMinutes
+  std::int64_t console_logons = 0;            // NumberOfConsoleLogons
+  std::optional<TimePoint> last_console_use;  // LastConsoleUse
+};
+
+// A page of console usage, ordered by ResourceID then user.
+struct UsagePage {
+  CallStatus status;
+  std::vector<ConsoleUsage> rows;
+  bool more = false;  // another page follows (ask again after the last row's ResourceID)
+};
+
 class Provider {
  public:
   virtual ~Provider() = default;
@@ -86,6 +108,12 @@ class Provider {
                                                   const std::string& unique_user_name) = 0;
   // SMS_R_System WHERE Name = '...' (exactly one active device, else ok + empty / fail)
   virtual Awaitable<ResolveResult> resolve_machine(const std::string& name) = 0;
+  // SMS_R_User WHERE UserPrincipalName = '...' -> UniqueUserName (DOMAIN\user)
+  virtual Awaitable<UserResolveResult> resolve_user(const std::string& upn) = 0;
+  // SMS_G_System_SYSTEM_CONSOLE_USER rows with ResourceID > after_resource_id,
+  // at most `limit` devices' rows (a device's rows are never split).
+  virtual Awaitable<UsagePage> console_usage(std::uint32_t after_resource_id,
+                                             std::size_t limit) = 0;
 };
 
 }  // namespace uda

@@ -19,16 +19,20 @@ Decision decide(const RuleSet& rules, const Trigger& trigger, TraceLevel trace) 
   Decision d;
   auto user = normalise_user(rules.users, trigger.user);
   d.user_steps = std::move(user.steps);
-  if (!user.user) {
+  if (!user.user && !user.upn) {
     d.action = DecisionAction::Skip;
     d.rule = "user-policy";
     d.reason = std::move(user.rejected);
     return d;
   }
+  // A UPN left for the site: until it is resolved, user conditions see an
+  // empty domain and the UPN as the name.
+  const DomainUser seen = user.user ? *user.user : DomainUser{"", *user.upn};
   d.user = std::move(user.user);
+  d.upn = std::move(user.upn);
 
   const bool full = trace == TraceLevel::Full;
-  const EvalContext ctx{trigger, *d.user};
+  const EvalContext ctx{trigger, seen};
   std::string why;
   std::string* why_ptr = full ? &why : nullptr;
   for (const auto& rule : rules.rules) {

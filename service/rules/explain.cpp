@@ -25,6 +25,8 @@ std::string format_explanation(const Trigger& t, const Decision& d) {
   line("");
   if (d.user) {
     line(fmt::format("user: {}{}", d.user->str(), d.user_steps.empty() ? " (used as given)" : ""));
+  } else if (d.upn) {
+    line(fmt::format("user: {} (the site resolves it before the create)", *d.upn));
   } else {
     line("user: rejected");
   }
@@ -55,8 +57,8 @@ std::string format_explanation(const Trigger& t, const Decision& d) {
   line("");
   if (d.action == DecisionAction::Create) {
     line(fmt::format("decision: create  {} as primary user of {}  SourceId={} ({})  TypeId={} ({})",
-                     d.user ? d.user->str() : t.user, t.machine.describe(), to_string(d.source),
-                     static_cast<unsigned>(d.source), to_string(d.type),
+                     d.user ? d.user->str() : d.upn.value_or(t.user), t.machine.describe(),
+                     to_string(d.source), static_cast<unsigned>(d.source), to_string(d.type),
                      static_cast<unsigned>(d.type)));
   } else {
     line("decision: skip");

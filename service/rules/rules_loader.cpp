@@ -416,7 +416,7 @@ std::string check_netbios(const std::string& d) {
 Status user_policy(const Doc& doc, const YAML::Node& node, UserPolicy& out) {
   if (auto st = yaml::check_keys(doc, node, "users",
                                  {"trim", "domain_case", "name_case", "upn_map", "upn_suffixes",
-                                  "domains", "reject_machine_accounts", "reject"});
+                                  "domains", "reject_machine_accounts", "reject", "unmapped_upn"});
       !st) {
     return st;
   }
@@ -464,6 +464,18 @@ Status user_policy(const Doc& doc, const YAML::Node& node, UserPolicy& out) {
     if (auto st = string_map(doc, n, "users.domains", out.domains, check_netbios, check_netbios);
         !st) {
       return st;
+    }
+  }
+  if (const auto n = node["unmapped_upn"]; n) {
+    auto v = yaml::as_string(doc, n, "users.unmapped_upn");
+    if (!v) return v.error();
+    if (*v == "skip") {
+      out.resolve_unmapped_upn_in_site = false;
+    } else if (*v == "resolve_in_site") {
+      out.resolve_unmapped_upn_in_site = true;
+    } else {
+      return yaml::error_at(doc, n, "users.unmapped_upn",
+                            fmt::format("'{}' is not one of skip, resolve_in_site", *v));
     }
   }
   if (const auto n = node["reject_machine_accounts"]; n) {

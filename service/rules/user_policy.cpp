@@ -60,11 +60,22 @@ NormalisedUser normalise_user(const UserPolicy& policy, std::string_view raw) {
       const std::string suffix = ascii_lower(upn->suffix);
       auto s = policy.upn_suffixes.find(suffix);
       if (s == policy.upn_suffixes.end()) s = policy.upn_suffixes.find("*");
+      if (s == policy.upn_suffixes.end() && policy.resolve_unmapped_upn_in_site) {
+        r.upn = std::string(text);
+        r.steps.push_back(
+            fmt::format("UPN {} has no entry in users.upn_map or "
+                        "users.upn_suffixes; the site will resolve it "
+                        "(SMS_R_User.UserPrincipalName)",
+                        text));
+        return r;
+      }
       if (s == policy.upn_suffixes.end()) {
-        return reject(std::move(r),
-                      fmt::format("UPN '{}' cannot be turned into DOMAIN\\user: suffix '{}' has no "
-                                  "entry in users.upn_suffixes (or add the UPN to users.upn_map)",
-                                  text, upn->suffix));
+        return reject(
+            std::move(r),
+            fmt::format("UPN '{}' cannot be turned into DOMAIN\\user: suffix '{}' has no "
+                        "entry in users.upn_suffixes (or add the UPN to users.upn_map, or set "
+                        "users.unmapped_upn: resolve_in_site)",
+                        text, upn->suffix));
       }
       du = DomainUser{s->second, upn->user};
       if (!parse_domain_user(du->str())) {

@@ -7,7 +7,9 @@
 // Steps, in order (each one taken is recorded for `rules explain`):
 //   1. trim surrounding whitespace
 //   2. a UPN is mapped: first users.upn_map (whole UPN -> DOMAIN\user), then
-//      users.upn_suffixes (suffix -> NetBIOS domain, '*' = any suffix)
+//      users.upn_suffixes (suffix -> NetBIOS domain, '*' = any suffix); with
+//      neither, it is refused or (users.unmapped_upn: resolve_in_site) left
+//      for the site to resolve, and the remaining steps do not apply
 //   3. users.domains maps a domain as written to its NetBIOS name
 //      (e.g. contoso.local -> CONTOSO)
 //   4. letter case: domain upper (default) / lower / keep; name keep (default) / lower
@@ -42,10 +44,14 @@ struct UserPolicy {
   std::map<std::string, std::string, std::less<>> domains;       // lowercased alias -> DOMAIN
   bool reject_machine_accounts = true;
   std::vector<UserReject> reject;
+  // A UPN with no entry in upn_map or upn_suffixes: skipped (false), or passed
+  // on for the site to resolve (SMS_R_User.UserPrincipalName) before the create.
+  bool resolve_unmapped_upn_in_site = false;
 };
 
 struct NormalisedUser {
-  std::optional<DomainUser> user;  // set unless rejected
+  std::optional<DomainUser> user;  // set unless rejected or left to the site
+  std::optional<std::string> upn;  // a UPN left for the site to resolve (user is empty)
   std::string rejected;            // why not, a whole sentence; empty when accepted
   std::vector<std::string> steps;  // what was changed, in order
 };

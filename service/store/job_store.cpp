@@ -11,6 +11,7 @@
 
 #include "core/decision_json.hpp"
 #include "core/trigger_json.hpp"
+#include "core/user_account.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 
@@ -243,6 +244,58 @@ struct JobStore::Impl {
       st.run();
     }
     insert_attempt(job_id, lease->attempts, lease->leased_at, now, outcome, detail);
+    tx.commit();
+    return Status::Ok();
+  }
+
+  // A leased job's machine or user, as the site named it, replaces what the
+  // trigger said (a device name, a UPN). The idempotency key is rebuilt from
+  // the resolved values so later triggers naming them find this job; if
+  // another active job already holds that key, the old key is kept (the
+  // unique index forbids two active jobs with one key; the existence check
+  // before the create covers the overlap).
+  Status resolve_job(std::int64_t job_id, const std::string& owner,
+                     std::optional<std::uint32_t> resource_id, std::optional<std::string> user) {
+    Transaction tx(db);
+    auto lease = leased_by(job_id, owner, TimePoint{});
+    if (!lease) return lease.error();
+    std::optional<std::uint32_t> rid;
+    std::optional<std::string> name;
+    std::string job_user;
+    std::int64_t source = 0;
+    std::int64_t type = 0;
+    std::string old_key;
+    {
+      auto st = db.cached(
+          "SELECT machine_resource_id, machine_name, user, source_id, type_id, idempotency_key "
+          "FROM jobs WHERE id = ?1");
+      st.bind(1, job_id);
+      if (!st.step()) return no_job(job_id);
+      if (auto v = st.opt_int64(0)) rid = static_cast<std::uint32_t>(*v);
+      name = st.opt_text(1);
+      job_user = st.text(2);
+      source = st.int64(3);
+      type = st.int64(4);
+      old_key = st.text(5);
+    }
+    if (resource_id) rid = resource_id;
+    if (user) job_user = *user;
+    std::string key = idempotency_key(rid, rid ? std::nullopt : name, job_user,
+                                      static_cast<SourceId>(source), static_cast<TypeId>(type));
+    if (auto other = active_job_with_key(key, job_id)) {
+      spdlog::warn(
+          "job={} resolved to '{}', but job {} is already active for that machine, user, source "
+          "and type; keeping key '{}'",
+          job_id, key, *other, old_key);
+      key = old_key;
+    }
+    {
+      auto st = db.cached(
+          "UPDATE jobs SET machine_resource_id = ?2, user = ?3, idempotency_key = ?4 WHERE id = "
+          "?1");
+      st.bind(1, job_id).bind(2, rid).bind(3, job_user).bind(4, key);
+      st.run();
+    }
     tx.commit();
     return Status::Ok();
   }
@@ -505,7 +558,8 @@ Expected<std::vector<DecisionOutcome>> JobStore::record_decisions(
             // it must not wedge every batch it is part of: record it as skipped.
             reason += " (not queued: the trigger names no machine)";
           } else if (d.action == DecisionAction::Create) {
-            const std::string user = d.user ? d.user->str() : trigger_user;
+            const std::string user =
+                d.user ? d.user->str() : (d.upn ? *d.upn : std::string(trim(trigger_user)));
             const std::string key =
                 idempotency_key(resource_id, machine_name, user, d.source, d.type);
             if (auto active = impl_->active_job_with_key(key, 0)) {
@@ -644,46 +698,15 @@ Status JobStore::release(std::int64_t job_id, const std::string& owner, TimePoin
 Status JobStore::set_resource_id(std::int64_t job_id, const std::string& owner,
                                  std::uint32_t resource_id) {
   return impl_->guarded<Status>(
-      fmt::format("record resource id {} for job {}", resource_id, job_id), true, [&]() -> Status {
-        auto& db = impl_->db;
-        Transaction tx(db);
-        auto lease = impl_->leased_by(job_id, owner, TimePoint{});
-        if (!lease) return lease.error();
-        std::string user;
-        std::int64_t source = 0;
-        std::int64_t type = 0;
-        std::string old_key;
-        {
-          auto st =
-              db.cached("SELECT user, source_id, type_id, idempotency_key FROM jobs WHERE id = ?1");
-          st.bind(1, job_id);
-          if (!st.step()) return Impl::no_job(job_id);
-          user = st.text(0);
-          source = st.int64(1);
-          type = st.int64(2);
-          old_key = st.text(3);
-        }
-        // The key names the machine by resource id from now on, so later
-        // triggers naming the id find this job. If another active job already
-        // holds that key, keep the name-based key (the unique index forbids two
-        // active jobs with one key; the existence check covers the overlap).
-        std::string key = idempotency_key(resource_id, std::nullopt, user,
-                                          static_cast<SourceId>(source), static_cast<TypeId>(type));
-        if (auto other = impl_->active_job_with_key(key, job_id)) {
-          spdlog::warn(
-              "job={} resolved to resource id {}, but job {} is already active for that "
-              "machine, user, source and type; keeping key '{}'",
-              job_id, resource_id, *other, old_key);
-          key = old_key;
-        }
-        {
-          auto st = db.cached(
-              "UPDATE jobs SET machine_resource_id = ?2, idempotency_key = ?3 WHERE id = ?1");
-          st.bind(1, job_id).bind(2, resource_id).bind(3, key);
-          st.run();
-        }
-        tx.commit();
-        return Status::Ok();
+      fmt::format("record resource id {} for job {}", resource_id, job_id), true,
+      [&]() -> Status { return impl_->resolve_job(job_id, owner, resource_id, std::nullopt); });
+}
+
+Status JobStore::set_user(std::int64_t job_id, const std::string& owner,
+                          const std::string& unique_user_name) {
+  return impl_->guarded<Status>(
+      fmt::format("record user {} for job {}", unique_user_name, job_id), true, [&]() -> Status {
+        return impl_->resolve_job(job_id, owner, std::nullopt, unique_user_name);
       });
 }
 

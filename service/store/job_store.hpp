@@ -149,6 +149,9 @@ class JobStore {
   Status release(std::int64_t job_id, const std::string& owner, TimePoint now);
   // After resolving a machine name to its resource id.
   Status set_resource_id(std::int64_t job_id, const std::string& owner, std::uint32_t resource_id);
+  // After resolving a UPN to the site's UniqueUserName (DOMAIN\user).
+  Status set_user(std::int64_t job_id, const std::string& owner,
+                  const std::string& unique_user_name);
   // Leases that expired (lease_expires_at <= now), or every lease when `all`
   // (start-up of the single agent that owns the store): back to pending with
   // verify_first = 1; attempts row 'lease-expired'. Returns how many.

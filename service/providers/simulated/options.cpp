@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -20,6 +21,8 @@ using yaml::Doc;
 constexpr std::string_view kSection = "provider.simulated";
 constexpr std::int64_t kMaxResourceId = std::numeric_limits<std::uint32_t>::max();
 constexpr std::int64_t kMaxGenerated = 1'000'000;
+constexpr std::int64_t kMaxUint32 = std::numeric_limits<std::uint32_t>::max();
+constexpr std::int64_t kMaxUsagePerDevice = 1000;
 
 std::string key(std::string_view parent, std::string_view child) {
   return fmt::format("{}.{}", parent, child);
@@ -192,9 +195,9 @@ class FixtureParser {
       return yaml::error_at(doc_, root, "",
                             "the fixture must be a map with devices, users and relationships");
     }
-    if (auto st =
-            yaml::check_keys(doc_, root, "fixture",
-                             {"description", "devices", "users", "relationships", "generate"});
+    if (auto st = yaml::check_keys(
+            doc_, root, "fixture",
+            {"description", "devices", "users", "relationships", "usage", "generate"});
         !st) {
       return st.error();
     }
@@ -212,6 +215,12 @@ class FixtureParser {
     }
     if (const auto n = root["relationships"]) {
       if (auto st = relationships(n); !st) return st.error();
+    }
+    if (const auto n = root["usage"]) {
+      if (auto st = usage(n); !st) return st.error();
+    }
+    if (gen_usage_) {
+      if (auto st = generate_usage(); !st) return st.error();
     }
     return std::move(fx_);
   }
@@ -241,8 +250,43 @@ class FixtureParser {
                                         "case-insensitive)",
                                         u.unique_user_name, it->second));
     }
+    // A UPN names one user (SMS_R_User look-ups by UPN must be unambiguous).
+    if (!u.upn.empty()) {
+      auto [up, fresh] = upn_index_.emplace(ascii_lower(u.upn), what);
+      if (!fresh) {
+        return yaml::error_at(doc_, at, what,
+                              fmt::format("UPN '{}' is already used by {} (UPNs are "
+                                          "case-insensitive)",
+                                          u.upn, up->second));
+      }
+    }
+    canonical_user_.emplace(ascii_lower(u.unique_user_name), u.unique_user_name);
     fx_.users.push_back(std::move(u));
     return Status::Ok();
+  }
+
+  Status add_usage(const YAML::Node& at, std::string_view what, ConsoleUsage u) {
+    const auto k = std::make_pair(u.resource_id, ascii_lower(u.system_console_user));
+    auto [it, inserted] = usage_index_.emplace(k, what);
+    if (!inserted) {
+      return yaml::error_at(doc_, at, what,
+                            fmt::format("usage of {} by '{}' is already listed by {}",
+                                        u.resource_id, u.system_console_user, it->second));
+    }
+    fx_.usage.push_back(std::move(u));
+    return Status::Ok();
+  }
+
+  Expected<TimePoint> iso_time(const YAML::Node& n, std::string_view what) {
+    auto s = yaml::as_string(doc_, n, what);
+    if (!s) return s.error();
+    auto t = parse_iso8601(*s);
+    if (!t) {
+      return yaml::error_at(
+          doc_, n, what,
+          fmt::format("'{}' is not an ISO 8601 time with a zone such as 2026-11-20T08:12:00Z", *s));
+    }
+    return *t;
   }
 
   Status devices(const YAML::Node& list) {
@@ -310,7 +354,9 @@ class FixtureParser {
   }
 
   Status generate(const YAML::Node& gen) {
-    if (auto st = yaml::check_keys(doc_, gen, "generate", {"devices", "users"}); !st) return st;
+    if (auto st = yaml::check_keys(doc_, gen, "generate", {"devices", "users", "usage"}); !st) {
+      return st;
+    }
     if (const auto g = gen["devices"]) {
       const std::string w = "generate.devices";
       if (auto st = yaml::check_keys(
@@ -347,6 +393,7 @@ class FixtureParser {
       for (std::int64_t i = 0; i < *count; ++i) {
         SiteDevice d{static_cast<std::uint32_t>(*first + i), expand_pattern(pattern, *num + i),
                      active};
+        generated_devices_.push_back(d.resource_id);
         if (auto st = add_device(g, fmt::format("{}[{}]", w, i), std::move(d)); !st) return st;
       }
     }
@@ -382,8 +429,134 @@ class FixtureParser {
               fmt::format("generates '{}', which is not DOMAIN\\user", u.unique_user_name));
         }
         if (!suffix.empty()) u.upn = parsed->user + "@" + suffix;
+        generated_users_.push_back(u.unique_user_name);
         if (auto st = add_user(g, fmt::format("{}[{}]", w, i), std::move(u)); !st) return st;
       }
+    }
+    if (const auto g = gen["usage"]) {
+      if (auto st = generate_usage_spec(g); !st) return st;
+    }
+    return Status::Ok();
+  }
+
+  // generate.usage: {per_device: 1, minutes: 3000, logons: 10, last_use: <ISO time>}
+  // Rows for every generated device; users are taken in turn from the
+  // generated users (or from users: when none are generated). Expanded after
+  // the usage: list, so listed rows come first.
+  Status generate_usage_spec(const YAML::Node& g) {
+    const std::string w = "generate.usage";
+    if (auto st = yaml::check_keys(doc_, g, w, {"per_device", "minutes", "logons", "last_use"});
+        !st) {
+      return st;
+    }
+    GenUsage spec;
+    spec.at = g;
+    if (!g["per_device"]) return yaml::error_at(doc_, g, key(w, "per_device"), "missing");
+    auto per = yaml::as_int(doc_, g["per_device"], key(w, "per_device"), 1, kMaxUsagePerDevice);
+    if (!per) return per.error();
+    spec.per_device = static_cast<std::size_t>(*per);
+    if (const auto n = g["minutes"]) {
+      auto m = yaml::as_int(doc_, n, key(w, "minutes"), 0, kMaxUint32);
+      if (!m) return m.error();
+      spec.minutes = static_cast<double>(*m);
+    }
+    if (const auto n = g["logons"]) {
+      auto l = yaml::as_int(doc_, n, key(w, "logons"), 0, kMaxUint32);
+      if (!l) return l.error();
+      spec.logons = *l;
+    }
+    if (const auto n = g["last_use"]) {
+      auto t = iso_time(n, key(w, "last_use"));
+      if (!t) return t.error();
+      spec.last_use = *t;
+    }
+    if (generated_devices_.empty()) {
+      return yaml::error_at(doc_, g, w,
+                            "generates rows for generated devices; add generate.devices");
+    }
+    const auto users = generated_users_.empty() ? fx_.users.size() : generated_users_.size();
+    if (spec.per_device > users) {
+      return yaml::error_at(doc_, g["per_device"], key(w, "per_device"),
+                            fmt::format("{} users per device, but only {} users to choose from",
+                                        spec.per_device, users));
+    }
+    gen_usage_ = std::move(spec);
+    return Status::Ok();
+  }
+
+  Status generate_usage() {
+    const auto& spec = *gen_usage_;
+    std::vector<std::string> pool = generated_users_;
+    if (pool.empty()) {
+      for (const auto& u : fx_.users) pool.push_back(u.unique_user_name);
+    }
+    std::size_t next = 0;
+    std::size_t i = 0;
+    for (const auto id : generated_devices_) {
+      for (std::size_t k = 0; k < spec.per_device; ++k, ++i) {
+        ConsoleUsage u;
+        u.resource_id = id;
+        u.system_console_user = pool[(next + k) % pool.size()];
+        u.total_console_minutes = spec.minutes;
+        u.console_logons = spec.logons;
+        u.last_console_use = spec.last_use;
+        if (auto st = add_usage(spec.at, fmt::format("generate.usage[{}]", i), std::move(u)); !st) {
+          return st;
+        }
+      }
+      next = (next + spec.per_device) % pool.size();
+    }
+    return Status::Ok();
+  }
+
+  // usage: [{resource_id: 16777220, user: 'CONTOSO\jdoe', minutes: 3120, logons: 14,
+  //          last_use: 2026-11-20T08:12:00Z}]
+  Status usage(const YAML::Node& list) {
+    if (auto st = expect_list(list, "usage"); !st) return st;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const auto item = list[i];
+      const auto w = fmt::format("usage[{}]", i);
+      if (auto st = yaml::check_keys(doc_, item, w,
+                                     {"resource_id", "user", "minutes", "logons", "last_use"});
+          !st) {
+        return st;
+      }
+      ConsoleUsage u;
+      if (!item["resource_id"]) return yaml::error_at(doc_, item, key(w, "resource_id"), "missing");
+      auto id = yaml::as_int(doc_, item["resource_id"], key(w, "resource_id"), 1, kMaxResourceId);
+      if (!id) return id.error();
+      u.resource_id = static_cast<std::uint32_t>(*id);
+      if (!device_index_.contains(u.resource_id)) {
+        return yaml::error_at(doc_, item["resource_id"], key(w, "resource_id"),
+                              fmt::format("no device with ResourceID {} in this fixture", *id));
+      }
+      if (!item["user"]) return yaml::error_at(doc_, item, key(w, "user"), "missing");
+      auto user = domain_user(doc_, item["user"], key(w, "user"));
+      if (!user) return user.error();
+      const auto canonical = canonical_user_.find(ascii_lower(*user));
+      if (canonical == canonical_user_.end()) {
+        return yaml::error_at(doc_, item["user"], key(w, "user"),
+                              fmt::format("no user '{}' in this fixture", *user));
+      }
+      u.system_console_user = canonical->second;  // as SMS_R_User spells it
+      if (!item["minutes"]) {
+        return yaml::error_at(doc_, item, key(w, "minutes"),
+                              "missing: TotalUserConsoleMinutes, e.g. 3120");
+      }
+      auto minutes = yaml::as_int(doc_, item["minutes"], key(w, "minutes"), 0, kMaxUint32);
+      if (!minutes) return minutes.error();
+      u.total_console_minutes = static_cast<double>(*minutes);
+      if (const auto n = item["logons"]) {
+        auto l = yaml::as_int(doc_, n, key(w, "logons"), 0, kMaxUint32);
+        if (!l) return l.error();
+        u.console_logons = *l;
+      }
+      if (const auto n = item["last_use"]) {
+        auto t = iso_time(n, key(w, "last_use"));
+        if (!t) return t.error();
+        u.last_console_use = *t;
+      }
+      if (auto st = add_usage(item, w, std::move(u)); !st) return st;
     }
     return Status::Ok();
   }
@@ -470,10 +643,24 @@ class FixtureParser {
     return Status::Ok();
   }
 
+  struct GenUsage {
+    YAML::Node at;
+    std::size_t per_device = 1;
+    double minutes = 3000;
+    std::int64_t logons = 10;
+    std::optional<TimePoint> last_use;
+  };
+
   Doc doc_;
   SiteFixture fx_;
   std::map<std::uint32_t, std::string> device_index_;  // ResourceID -> where
   std::map<std::string, std::string> user_index_;      // lower-case name -> where
+  std::map<std::string, std::string> upn_index_;       // lower-case UPN -> where
+  std::map<std::string, std::string> canonical_user_;  // lower-case name -> fixture spelling
+  std::map<std::pair<std::uint32_t, std::string>, std::string> usage_index_;  // -> where
+  std::vector<std::uint32_t> generated_devices_;
+  std::vector<std::string> generated_users_;
+  std::optional<GenUsage> gen_usage_;
 };
 
 }  // namespace

@@ -21,9 +21,23 @@
 //   users:         [{name: 'CONTOSO\jdoe', upn: jdoe@contoso.com}]
 //   relationships: [{resource_id: 16777220, user: 'CONTOSO\jdoe', sources: [OSD, 4],
 //                    types: [1], active: true}]
+//   usage:         # SMS_G_System_SYSTEM_CONSOLE_USER (console usage inventory)
+//     - {resource_id: 16777220, user: 'CONTOSO\jdoe', minutes: 3120, logons: 14,
+//        last_use: 2026-11-20T08:12:00Z}
 //   generate:      # optional bulk rows, appended after the lists above
 //     devices: {count: 2000, first_resource_id: 16777300, name: 'PC-####', first_number: 1}
 //     users:   {count: 500, name: 'CONTOSO\user###', upn_suffix: contoso.com, first_number: 1}
+//     usage:   {per_device: 1, minutes: 3000, logons: 10, last_use: 2026-11-20T08:00:00Z}
+//
+// Users: names and UPNs are unique, case-insensitively. Usage rows: the device
+// (active or not) and the user must be in the fixture, one row per device and
+// user; minutes (TotalUserConsoleMinutes) is required, logons
+// (NumberOfConsoleLogons, default 0) and last_use (LastConsoleUse, ISO 8601 with
+// a zone; absent = unknown) are optional; both counts are integers 0..4294967295.
+// generate.usage gives every generated device per_device rows (required,
+// 1..1000) with the same minutes (default 3000), logons (default 10) and
+// last_use (default none); the users are taken in turn from generate.users, or
+// from users: when none are generated.
 
 #include <yaml-cpp/yaml.h>
 

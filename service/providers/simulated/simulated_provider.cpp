@@ -144,4 +144,53 @@ Awaitable<ResolveResult> SimulatedProvider::resolve_machine(const std::string& m
   co_return r;
 }
 
+Awaitable<UserResolveResult> SimulatedProvider::resolve_user(const std::string& user_upn) {
+  const std::string upn = user_upn;
+  // fail_users names DOMAIN\user accounts; a UPN look-up names none.
+  const auto fault = faults_.next({std::nullopt, {}, {}});
+  co_await delay(fault.latency);
+
+  UserResolveResult r;
+  std::uint32_t code = 0;
+  if (fault.kind == FaultKind::None) {
+    auto s = site_->resolve_user(upn);
+    code = s.code;
+    r.status = std::move(s.status);
+    r.unique_user_name = std::move(s.unique_user_name);
+  } else {
+    code = fault.code;
+    r.status = wmi::to_status(fault.code, fault.message);
+  }
+  spdlog::debug(
+      "simulated: ResolveUser upn={} outcome={} code={} user={} latency={}ms fault={} detail={}",
+      upn, to_string(r.status.outcome), code_of(code), r.unique_user_name.value_or("-"),
+      fault.latency.count(), to_string(fault.kind), r.status.detail);
+  co_return r;
+}
+
+Awaitable<UsagePage> SimulatedProvider::console_usage(std::uint32_t after_resource_id,
+                                                      std::size_t limit) {
+  const auto fault = faults_.next({});
+  co_await delay(fault.latency);
+
+  UsagePage r;
+  std::uint32_t code = 0;
+  if (fault.kind == FaultKind::None) {
+    auto s = site_->console_usage(after_resource_id, limit);
+    code = s.code;
+    r.status = std::move(s.status);
+    r.rows = std::move(s.rows);
+    r.more = s.more;
+  } else {
+    code = fault.code;
+    r.status = wmi::to_status(fault.code, fault.message);
+  }
+  spdlog::debug(
+      "simulated: ConsoleUsage after={} limit={} outcome={} code={} rows={} more={} latency={}ms "
+      "fault={} detail={}",
+      after_resource_id, limit, to_string(r.status.outcome), code_of(code), r.rows.size(), r.more,
+      fault.latency.count(), to_string(fault.kind), r.status.detail);
+  co_return r;
+}
+
 }  // namespace uda

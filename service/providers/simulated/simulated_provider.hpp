@@ -1,7 +1,9 @@
 #pragma once
 // The "simulated" provider: a SimulatedSite behind injected faults and
 // latency. Latency is an asio steady_timer awaited on the caller's executor,
-// so many calls wait at once without blocking the io thread.
+// so many calls wait at once without blocking the io thread. Every call,
+// reads included, draws one fault decision; a read has no effect, so an
+// ambiguous fault is a plain transient failure there.
 
 #include <memory>
 
@@ -31,6 +33,8 @@ class SimulatedProvider final : public Provider {
   Awaitable<FindResult> find_relationship(std::uint32_t resource_id,
                                           const std::string& unique_user_name) override;
   Awaitable<ResolveResult> resolve_machine(const std::string& name) override;
+  Awaitable<UserResolveResult> resolve_user(const std::string& upn) override;
+  Awaitable<UsagePage> console_usage(std::uint32_t after_resource_id, std::size_t limit) override;
 
   // For tests and the CLI: the site behind the faults.
   [[nodiscard]] SimulatedSite& site() { return *site_; }

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <iterator>
+#include <limits>
 #include <system_error>
 #include <utility>
 
@@ -19,9 +22,11 @@ namespace fs = std::filesystem;
 using sim::SqliteError;
 using sim::Stmt;
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 10000;
 
+// Version 1: the tables the site started with. A new state file gets this,
+// then every migration below, so new and migrated files are the same.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE devices(
@@ -56,6 +61,29 @@ CREATE TABLE effects(
   effect TEXT NOT NULL);
 CREATE INDEX effects_by_key ON effects(resource_id, unique_user_name, source_id);
 )sql";
+
+struct Migration {
+  int to_version;
+  const char* sql;
+};
+
+// Each entry takes a state file from to_version - 1 to to_version.
+constexpr Migration kMigrations[] = {
+    // 2: console usage (SMS_G_System_SYSTEM_CONSOLE_USER) and UPN look-ups.
+    {2, R"sql(
+CREATE TABLE console_usage(
+  resource_id INTEGER NOT NULL,
+  unique_user_name TEXT NOT NULL,
+  user_lc TEXT NOT NULL,
+  minutes REAL NOT NULL,
+  logons INTEGER NOT NULL,
+  last_use_ms INTEGER,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY(resource_id, user_lc));
+CREATE INDEX users_by_upn ON users(lower(upn));
+)sql"},
+};
+static_assert(std::size(kMigrations) == kSchemaVersion - 1, "one migration per version");
 
 std::string join_numbers(const std::vector<std::uint32_t>& v) {
   std::string out;
@@ -106,20 +134,50 @@ bool has_meta_table(sqlite3* db) {
   return q.step();
 }
 
-Status check_schema_version(sqlite3* db, const fs::path& path) {
+// The file's schema version, or an error when it is not a state file or is
+// newer than this build.
+Expected<int> schema_version(sqlite3* db, const fs::path& path) {
   Stmt q(db, "SELECT value FROM meta WHERE key = 'schema_version'");
   if (!q.step()) {
     return Error{
         fmt::format("{}: not a simulated site state file (no schema version)", path.string())};
   }
   const auto v = q.text(0);
-  if (v != std::to_string(kSchemaVersion)) {
+  int version = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+  if (ec != std::errc{} || p != v.data() + v.size() || version < 1 || version > kSchemaVersion) {
     return Error{
         fmt::format("{}: simulated site schema version {} is not supported (this build "
-                    "knows version {}); delete the file to start over",
+                    "knows versions 1 to {}); delete the file to start over",
                     path.string(), v, kSchemaVersion)};
   }
-  return Status::Ok();
+  return version;
+}
+
+// Brings a state file from `from` to kSchemaVersion (inside the caller's transaction).
+void migrate(sqlite3* db, int from) {
+  for (const auto& m : kMigrations) {
+    if (m.to_version <= from) continue;
+    sim::exec(db, m.sql);
+  }
+  Stmt upd(db, "UPDATE meta SET value = ? WHERE key = 'schema_version'");
+  upd.bind(1, std::to_string(kSchemaVersion)).run();
+}
+
+ConsoleUsage usage_row(const Stmt& q) {
+  // Columns: resource_id, unique_user_name, minutes, logons, last_use_ms
+  ConsoleUsage u;
+  u.resource_id = static_cast<std::uint32_t>(q.int64(0));
+  u.system_console_user = q.text(1);
+  u.total_console_minutes = q.real(2);
+  u.console_logons = q.int64(3);
+  if (!q.is_null(4)) u.last_console_use = from_unix_ms(q.int64(4));
+  return u;
+}
+
+std::int64_t clamp_limit(std::size_t n) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max() - 1);
+  return static_cast<std::int64_t>(std::min(n, kMax));
 }
 
 // Opens the connection with the pragmas every handle uses.
@@ -191,12 +249,19 @@ Expected<std::unique_ptr<SimulatedSite>> SimulatedSite::open(const fs::path& sta
     if (!has_meta_table(site->db_)) {
       sim::exec(site->db_, kSchema);
       Stmt meta(site->db_, "INSERT INTO meta(key, value) VALUES (?, ?)");
-      meta.bind(1, "schema_version").bind(2, std::to_string(kSchemaVersion)).run();
+      meta.bind(1, "schema_version").bind(2, "1").run();
       meta.reset();
       meta.bind(1, "created_at").bind(2, format_iso8601(time.now())).run();
+      migrate(site->db_, 1);
       site->seed(fixture);
-    } else if (auto st = check_schema_version(site->db_, state_path); !st) {
-      return st.error();
+    } else {
+      auto version = schema_version(site->db_, state_path);
+      if (!version) return version.error();
+      if (*version < kSchemaVersion) {
+        migrate(site->db_, *version);
+        Stmt meta(site->db_, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
+        meta.bind(1, "migrated_at").bind(2, format_iso8601(time.now())).run();
+      }
     }
     tx.commit();
   } catch (const SqliteError& e) {
@@ -223,7 +288,9 @@ Expected<std::unique_ptr<SimulatedSite>> SimulatedSite::open_read_only(const fs:
     if (!has_meta_table(site->db_)) {
       return Error{fmt::format("{}: not a simulated site state file", state_path.string())};
     }
-    if (auto st = check_schema_version(site->db_, state_path); !st) return st.error();
+    auto version = schema_version(site->db_, state_path);
+    if (!version) return version.error();
+    site->has_usage_ = *version >= 2;
   } catch (const SqliteError& e) {
     return Error{
         fmt::format("{}: cannot read the simulated site: {}", state_path.string(), e.what())};
@@ -262,6 +329,30 @@ void SimulatedSite::seed(const SiteFixture& fixture) {
         .run();
     rel.reset();
   }
+  for (const auto& u : fixture.usage) insert_usage(u, u.system_console_user, now);
+}
+
+void SimulatedSite::insert_usage(const ConsoleUsage& row, const std::string& user,
+                                 std::int64_t now_ms) {
+  Stmt q(
+      db_,
+      "INSERT INTO console_usage(resource_id, unique_user_name, user_lc, minutes, logons, "
+      "last_use_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT(resource_id, user_lc) DO UPDATE SET unique_user_name = "
+      "excluded.unique_user_name, "
+      "minutes = excluded.minutes, logons = excluded.logons, last_use_ms = excluded.last_use_ms, "
+      "updated_at_ms = excluded.updated_at_ms");
+  q.bind(1, std::int64_t{row.resource_id})
+      .bind(2, user)
+      .bind(3, ascii_lower(user))
+      .bind_real(4, row.total_console_minutes)
+      .bind(5, row.console_logons);
+  if (row.last_console_use) {
+    q.bind(6, to_unix_ms(*row.last_console_use));
+  } else {
+    q.bind_null(6);
+  }
+  q.bind(7, now_ms).run();
 }
 
 SiteCreateResult SimulatedSite::create_relationship(std::uint32_t machine_resource_id,
@@ -444,6 +535,184 @@ SiteResolveResult SimulatedSite::resolve_machine(const std::string& name) {
     r.status = wmi::to_status(r.code, storage_message(e));
   }
   return r;
+}
+
+Expected<std::vector<SiteDevice>> SimulatedSite::devices_named(const std::string& name) {
+  std::lock_guard lock(mu_);
+  try {
+    std::vector<SiteDevice> out;
+    Stmt q(db_,
+           "SELECT resource_id, name, active FROM devices WHERE name_lc = ? ORDER BY resource_id");
+    q.bind(1, ascii_lower(name));
+    while (q.step()) {
+      out.push_back({static_cast<std::uint32_t>(q.int64(0)), q.text(1), q.int64(2) != 0});
+    }
+    return out;
+  } catch (const SqliteError& e) {
+    return Error{storage_message(e)};
+  }
+}
+
+Expected<std::vector<SiteUser>> SimulatedSite::users_with_upn(const std::string& upn) {
+  std::lock_guard lock(mu_);
+  try {
+    std::vector<SiteUser> out;
+    if (trim(upn).empty()) return out;  // users without a UPN have upn ''
+    Stmt q(db_, "SELECT unique_user_name, upn FROM users WHERE lower(upn) = ? ORDER BY name_lc");
+    q.bind(1, ascii_lower(upn));
+    while (q.step()) out.push_back({q.text(0), q.text(1)});
+    return out;
+  } catch (const SqliteError& e) {
+    return Error{storage_message(e)};
+  }
+}
+
+SiteUserResult SimulatedSite::resolve_user(const std::string& upn) {
+  SiteUserResult r;
+  auto users = users_with_upn(upn);
+  if (!users) {
+    r.code = wmi::kFailed;
+    r.status = wmi::to_status(r.code, users.error().message);
+    return r;
+  }
+  if (users->size() > 1) {
+    std::string list;
+    for (const auto& u : *users) list += (list.empty() ? "" : ", ") + u.unique_user_name;
+    r.status = CallStatus::fail(fmt::format(
+        "ambiguous UPN: {} users have UserPrincipalName '{}' ({})", users->size(), upn, list));
+    return r;
+  }
+  if (users->size() == 1) r.unique_user_name = users->front().unique_user_name;
+  r.status = CallStatus::ok(r.unique_user_name ? *r.unique_user_name
+                                               : fmt::format("no user with UPN '{}'", upn));
+  return r;
+}
+
+SiteUsageResult SimulatedSite::console_usage(std::uint32_t after_resource_id,
+                                             std::size_t max_devices) {
+  SiteUsageResult r;
+  if (max_devices == 0) {
+    r.code = wmi::kInvalidParameter;
+    r.status = wmi::to_status(r.code, "console usage: a page must hold at least one device");
+    return r;
+  }
+  std::lock_guard lock(mu_);
+  if (!has_usage_) {
+    r.status = CallStatus::ok("no console usage in a schema version 1 state");
+    return r;
+  }
+  try {
+    // The page's devices, plus one to know whether another page follows.
+    Stmt ids(db_,
+             "SELECT DISTINCT resource_id FROM console_usage WHERE resource_id > ? "
+             "ORDER BY resource_id LIMIT ?");
+    ids.bind(1, std::int64_t{after_resource_id}).bind(2, clamp_limit(max_devices) + 1);
+    std::size_t devices = 0;
+    std::int64_t last = -1;
+    while (ids.step()) {
+      if (devices == max_devices) {
+        r.more = true;
+        break;
+      }
+      ++devices;
+      last = ids.int64(0);
+    }
+    if (devices > 0) {
+      Stmt q(
+          db_,
+          "SELECT resource_id, unique_user_name, minutes, logons, last_use_ms FROM console_usage "
+          "WHERE resource_id > ? AND resource_id <= ? ORDER BY resource_id, user_lc");
+      q.bind(1, std::int64_t{after_resource_id}).bind(2, last);
+      while (q.step()) r.rows.push_back(usage_row(q));
+    }
+    r.status =
+        CallStatus::ok(fmt::format("{} rows of {} devices after ResourceID {}{}", r.rows.size(),
+                                   devices, after_resource_id, r.more ? ", more follow" : ""));
+  } catch (const SqliteError& e) {
+    r = {};
+    r.code = wmi::kFailed;
+    r.status = wmi::to_status(r.code, storage_message(e));
+  }
+  return r;
+}
+
+SiteUsageResult SimulatedSite::console_usage_rows(std::uint32_t after_resource_id,
+                                                  std::size_t max_rows,
+                                                  std::optional<std::uint32_t> only) {
+  SiteUsageResult r;
+  std::lock_guard lock(mu_);
+  if (!has_usage_) {
+    r.status = CallStatus::ok("no console usage in a schema version 1 state");
+    return r;
+  }
+  try {
+    Stmt q(db_,
+           "SELECT resource_id, unique_user_name, minutes, logons, last_use_ms FROM console_usage "
+           "WHERE resource_id > ?1 AND (?2 < 0 OR resource_id = ?2) "
+           "ORDER BY resource_id, user_lc LIMIT ?3");
+    q.bind(1, std::int64_t{after_resource_id})
+        .bind(2, only ? std::int64_t{*only} : std::int64_t{-1})
+        .bind(3, clamp_limit(max_rows) + 1);
+    while (q.step()) {
+      if (r.rows.size() == max_rows) {
+        r.more = true;
+        break;
+      }
+      r.rows.push_back(usage_row(q));
+    }
+    r.status =
+        CallStatus::ok(fmt::format("{} rows{}", r.rows.size(), r.more ? ", more follow" : ""));
+  } catch (const SqliteError& e) {
+    r = {};
+    r.code = wmi::kFailed;
+    r.status = wmi::to_status(r.code, storage_message(e));
+  }
+  return r;
+}
+
+Status SimulatedSite::upsert_usage(const ConsoleUsage& row) {
+  if (read_only_) return Error{"the simulated site is open read-only"};
+  if (!std::isfinite(row.total_console_minutes) || row.total_console_minutes < 0) {
+    return Error{fmt::format("console usage: minutes must be a number >= 0, got {}",
+                             row.total_console_minutes)};
+  }
+  if (row.console_logons < 0) {
+    return Error{fmt::format("console usage: logons must be >= 0, got {}", row.console_logons)};
+  }
+  if (!parse_domain_user(row.system_console_user)) {
+    return Error{
+        fmt::format("console usage: user '{}' is not DOMAIN\\user", row.system_console_user)};
+  }
+  std::lock_guard lock(mu_);
+  try {
+    sim::Transaction tx(db_);
+    Stmt dev(db_, "SELECT 1 FROM devices WHERE resource_id = ?");
+    dev.bind(1, std::int64_t{row.resource_id});
+    if (!dev.step()) {
+      return Error{fmt::format("console usage: no device with ResourceID {}", row.resource_id)};
+    }
+    std::string user = row.system_console_user;
+    Stmt usr(db_, "SELECT unique_user_name FROM users WHERE name_lc = ?");
+    usr.bind(1, ascii_lower(user));
+    if (usr.step()) user = usr.text(0);
+    insert_usage(row, user, to_unix_ms(time_->now()));
+    tx.commit();
+    return Status::Ok();
+  } catch (const SqliteError& e) {
+    return Error{storage_message(e)};
+  }
+}
+
+Status SimulatedSite::delete_usage(std::uint32_t resource_id, const std::string& unique_user_name) {
+  if (read_only_) return Error{"the simulated site is open read-only"};
+  std::lock_guard lock(mu_);
+  try {
+    Stmt q(db_, "DELETE FROM console_usage WHERE resource_id = ? AND user_lc = ?");
+    q.bind(1, std::int64_t{resource_id}).bind(2, ascii_lower(unique_user_name)).run();
+    return Status::Ok();
+  } catch (const SqliteError& e) {
+    return Error{storage_message(e)};
+  }
 }
 
 Expected<std::optional<SiteDevice>> SimulatedSite::device(std::uint32_t resource_id) {

@@ -40,6 +40,16 @@ Stmt& Stmt::bind(int i, std::string_view v) {
   return *this;
 }
 
+Stmt& Stmt::bind_real(int i, double v) {
+  check(db_, sqlite3_bind_double(stmt_, i, v), "bind");
+  return *this;
+}
+
+Stmt& Stmt::bind_null(int i) {
+  check(db_, sqlite3_bind_null(stmt_, i), "bind");
+  return *this;
+}
+
 bool Stmt::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -67,6 +77,10 @@ std::string Stmt::text(int col) const {
   if (p == nullptr) return {};
   return {reinterpret_cast<const char*>(p),
           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
+}
+
+double Stmt::real(int col) const {
+  return sqlite3_column_double(stmt_, col);
 }
 
 bool Stmt::is_null(int col) const {

@@ -42,6 +42,9 @@ class Stmt {
 
   Stmt& bind(int i, std::int64_t v);
   Stmt& bind(int i, std::string_view v);
+  // Named apart from bind(): an int argument would be ambiguous with a double overload.
+  Stmt& bind_real(int i, double v);
+  Stmt& bind_null(int i);
   // True while there is a row; false when done.
   bool step();
   // Steps to completion (statements without rows).
@@ -50,6 +53,7 @@ class Stmt {
 
   [[nodiscard]] std::int64_t int64(int col) const;
   [[nodiscard]] std::string text(int col) const;
+  [[nodiscard]] double real(int col) const;
   [[nodiscard]] bool is_null(int col) const;
 
  private:

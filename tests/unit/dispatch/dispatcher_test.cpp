@@ -65,6 +65,23 @@ class FakeProvider final : public Provider {
     co_return FindResult{st, it == rels.end() ? std::nullopt : std::optional(it->second)};
   }
 
+  std::map<std::string, std::string> users_by_upn;  // lowercased UPN -> DOMAIN\\user
+  int user_resolves = 0;
+
+  Awaitable<UserResolveResult> resolve_user(const std::string& upn) override {
+    ++user_resolves;
+    co_await delay();
+    std::string key = upn;
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto it = users_by_upn.find(key);
+    co_return UserResolveResult{
+        CallStatus::ok(), it == users_by_upn.end() ? std::nullopt : std::optional(it->second)};
+  }
+
+  Awaitable<UsagePage> console_usage(std::uint32_t, std::size_t) override {
+    co_return UsagePage{CallStatus::fail("the dispatcher never reads console usage"), {}, false};
+  }
+
   Awaitable<ResolveResult> resolve_machine(const std::string& name) override {
     ++resolves;
     co_await delay();
@@ -129,6 +146,7 @@ class DispatcherTest : public ::testing::Test {
     d.rule = "test-rule";
     d.reason = "test";
     d.user = parse_domain_user(user);
+    if (!d.user) d.upn = user;  // a UPN the rules left for the site
     d.source = source;
     std::vector<std::pair<std::string, Decision>> ds{{t.id, d}};
     auto out = store_->record_decisions(ds, now_ms());
@@ -345,6 +363,23 @@ TEST_F(DispatcherTest, ShutdownReleasesCallsStillInFlight) {
   EXPECT_TRUE(j.verify_first);
   EXPECT_EQ(j.attempts, 0);  // the unfinished attempt is not charged
   EXPECT_EQ(d.stats().released, 1U);
+}
+
+TEST_F(DispatcherTest, ResolvesAUpnLeftForTheSiteBeforeCreating) {
+  FakeProvider p(io_);
+  p.users_by_upn["bob.smith@fabrikam.com"] = "FABRIKAM\\bsmith";
+  const auto id = add_job(16777220, "Bob.Smith@fabrikam.com");
+  const auto unknown = add_job(16777221, "nobody@fabrikam.com");
+  Dispatcher d(io_, *store_, p, opts_, time_, "test-owner");
+  ASSERT_TRUE(run_until(d, [&] { return terminal(id) && terminal(unknown); }));
+  EXPECT_EQ(job(id).state, JobState::Done);
+  EXPECT_EQ(job(id).user, "FABRIKAM\\bsmith");
+  EXPECT_EQ(job(id).idempotency_key, "16777220|fabrikam\\bsmith|6|1");
+  EXPECT_EQ(p.rels.count({16777220U, "FABRIKAM\\bsmith"}), 1U);
+  EXPECT_EQ(job(unknown).state, JobState::Dead);
+  EXPECT_NE(job(unknown).last_error.find("no user with UPN 'nobody@fabrikam.com'"),
+            std::string::npos);
+  EXPECT_EQ(p.user_resolves, 2);
 }
 
 }  // namespace

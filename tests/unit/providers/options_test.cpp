@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "test_support.hpp"
 
 namespace uda {
@@ -134,6 +137,27 @@ TEST(SimulatedFixture, ShippedSiteLoads) {
   for (const auto& u : f->users)
     svc = svc || u.unique_user_name.find("\\svc_") != std::string::npos;
   EXPECT_TRUE(svc);
+
+  // Console usage: some rows above the usage agent's 2880-minute threshold,
+  // some below, one above it but last used more than 30 days before another.
+  ASSERT_GE(f->usage.size(), 5U);
+  const auto newest = std::max_element(f->usage.begin(), f->usage.end(), [](auto& a, auto& b) {
+                        return a.last_console_use < b.last_console_use;
+                      })->last_console_use;
+  ASSERT_TRUE(newest);
+  int above = 0;
+  int below = 0;
+  int stale_above = 0;
+  for (const auto& u : f->usage) {
+    ASSERT_TRUE(u.last_console_use) << u.resource_id;
+    const bool stale = *newest - *u.last_console_use > std::chrono::hours(24 * 30);
+    if (u.total_console_minutes >= 2880 && !stale) ++above;
+    if (u.total_console_minutes < 2880) ++below;
+    if (u.total_console_minutes >= 2880 && stale) ++stale_above;
+  }
+  EXPECT_GE(above, 2);
+  EXPECT_GE(below, 2);
+  EXPECT_GE(stale_above, 1);
 }
 
 TEST(SimulatedFixture, TestSitesLoad) {
@@ -159,6 +183,63 @@ TEST(SimulatedFixture, TestSitesLoad) {
   EXPECT_EQ(gen->users[1].unique_user_name, "CONTOSO\\user001");
   EXPECT_EQ(gen->users[1].upn, "user001@contoso.com");
   EXPECT_EQ(gen->users[200].unique_user_name, "CONTOSO\\user200");
+  ASSERT_EQ(gen->usage.size(), 4000U) << "two rows for each generated device";
+  EXPECT_EQ(gen->usage[0].resource_id, 16777300U);
+  EXPECT_EQ(gen->usage[0].system_console_user, "CONTOSO\\user001");
+  EXPECT_EQ(gen->usage[1].system_console_user, "CONTOSO\\user002");
+  EXPECT_EQ(gen->usage[2].resource_id, 16777301U);
+  EXPECT_EQ(gen->usage[2].system_console_user, "CONTOSO\\user003");
+  EXPECT_EQ(gen->usage[399].system_console_user, "CONTOSO\\user200");
+  EXPECT_EQ(gen->usage[400].system_console_user, "CONTOSO\\user001") << "users in turn";
+  EXPECT_DOUBLE_EQ(gen->usage[0].total_console_minutes, 3000);
+  EXPECT_EQ(gen->usage[0].console_logons, 10);
+  EXPECT_EQ(gen->usage[0].last_console_use, parse_iso8601("2026-11-20T08:00:00Z"));
+
+  EXPECT_EQ(small->usage.size(), 6U);
+  EXPECT_EQ(small->usage[4].system_console_user, "FABRIKAM\\Bob") << "the fixture's spelling";
+}
+
+TEST(SimulatedFixture, UsageRows) {
+  auto f = parse_fixture(
+      "devices:\n  - {resource_id: 1, name: A, active: false}\n  - {resource_id: 2, name: B}\n"
+      "users:\n  - {name: 'D\\Jo'}\n  - {name: 'D\\al'}\n"
+      "usage:\n"
+      "  - {resource_id: 1, user: 'd\\jo', minutes: 3120, logons: 14, "
+      "last_use: 2026-11-20T08:12:00Z}\n"
+      "  - {resource_id: 1, user: 'D\\al', minutes: 0}\n"
+      "  - {resource_id: 2, user: 'D\\al', minutes: 4294967295, logons: 0, "
+      "last_use: '2026-11-20 09:12:00.5+01:00'}\n",
+      "u.yaml");
+  ASSERT_TRUE(f) << f.error().message;
+  ASSERT_EQ(f->usage.size(), 3U);
+  EXPECT_EQ(f->usage[0].resource_id, 1U);
+  EXPECT_EQ(f->usage[0].system_console_user, "D\\Jo");
+  EXPECT_DOUBLE_EQ(f->usage[0].total_console_minutes, 3120);
+  EXPECT_EQ(f->usage[0].console_logons, 14);
+  EXPECT_EQ(f->usage[0].last_console_use, parse_iso8601("2026-11-20T08:12:00Z"));
+  EXPECT_EQ(f->usage[1].console_logons, 0);
+  EXPECT_FALSE(f->usage[1].last_console_use);
+  EXPECT_DOUBLE_EQ(f->usage[2].total_console_minutes, 4294967295.0);
+  EXPECT_EQ(f->usage[2].last_console_use, parse_iso8601("2026-11-20T08:12:00.500Z"));
+}
+
+TEST(SimulatedFixture, GeneratedUsageUsesListedUsersWhenNoneAreGenerated) {
+  auto f = parse_fixture(
+      "users:\n  - {name: 'D\\a'}\n  - {name: 'D\\b'}\n  - {name: 'D\\c'}\n"
+      "generate:\n  devices: {count: 3, first_resource_id: 10}\n"
+      "  usage: {per_device: 2, minutes: 5}\n"
+      "usage:\n  - {resource_id: 10, user: 'D\\c', minutes: 1}\n",
+      "g.yaml");
+  ASSERT_TRUE(f) << f.error().message;
+  std::vector<std::string> users;
+  for (const auto& u : f->usage) {
+    users.push_back(std::to_string(u.resource_id) + " " + u.system_console_user);
+  }
+  EXPECT_EQ(users, (std::vector<std::string>{"10 D\\c", "10 D\\a", "10 D\\b", "11 D\\c", "11 D\\a",
+                                             "12 D\\b", "12 D\\c"}));
+  EXPECT_DOUBLE_EQ(f->usage[1].total_console_minutes, 5);
+  EXPECT_EQ(f->usage[1].console_logons, 10);
+  EXPECT_FALSE(f->usage[1].last_console_use);
 }
 
 TEST(SimulatedFixture, MissingFile) {
@@ -232,6 +313,55 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"generate:\n  users: {count: 2, name: 'user###'}\n",
             "generate.users.name: 'user###' is not DOMAIN\\user"},
         Bad{"generate:\n  machines: {}\n", "generate: unknown key 'machines'"},
+        Bad{"users:\n  - {name: 'D\\u', upn: u@d.com}\n  - {name: 'D\\v', upn: U@D.com}\n",
+            "site.yaml:3:12: users[1].name: UPN 'U@D.com' is already used by users[0].name"},
+        Bad{kHead + "usage:\n  - {resource_id: 2, user: 'D\\u', minutes: 1}\n",
+            "site.yaml:6:19: usage[0].resource_id: no device with ResourceID 2 in this fixture"},
+        Bad{kHead + "usage:\n  - {resource_id: 1, user: 'D\\x', minutes: 1}\n",
+            "site.yaml:6:28: usage[0].user: no user 'D\\x' in this fixture"},
+        Bad{kHead + "usage:\n  - {resource_id: 1, user: u@d.com, minutes: 1}\n",
+            "usage[0].user: 'u@d.com' is a UPN"},
+        Bad{kHead + "usage:\n  - {resource_id: 1, user: 'D\\u'}\n",
+            "site.yaml:6:5: usage[0].minutes: missing"},
+        Bad{kHead + "usage:\n  - {resource_id: 1, user: 'D\\u', minutes: -5}\n",
+            "usage[0].minutes: must be an integer 0..4294967295, got '-5'"},
+        Bad{kHead + "usage:\n  - {resource_id: 1, user: 'D\\u', minutes: 2.5}\n",
+            "usage[0].minutes: must be an integer"},
+        Bad{kHead + "usage:\n  - {resource_id: 1, user: 'D\\u', minutes: 1, logons: -1}\n",
+            "usage[0].logons: must be an integer 0..4294967295"},
+        Bad{kHead + "usage:\n  - {resource_id: 1, user: 'D\\u', minutes: 1, "
+                    "last_use: 2026-11-20T08:12:00}\n",
+            "usage[0].last_use: '2026-11-20T08:12:00' is not an ISO 8601 time with a zone"},
+        Bad{kHead + "usage:\n  - {resource_id: 1, user: 'D\\u', minutes: 1, last_use: yesterday}\n",
+            "usage[0].last_use: 'yesterday' is not an ISO 8601 time"},
+        Bad{kHead + "usage:\n  - {resource_id: 1, user: 'D\\u', minutes: 1, last_use: [1]}\n",
+            "usage[0].last_use: must be a string"},
+        Bad{kHead + "usage:\n  - {resource_id: 1, user: 'D\\u', minutes: 1, seconds: 1}\n",
+            "usage[0]: unknown key 'seconds'"},
+        Bad{kHead + "usage:\n  - {resource_id: 1, user: 'D\\u', minutes: 1}\n"
+                    "  - {resource_id: 1, user: 'd\\U', minutes: 2}\n",
+            "site.yaml:7:5: usage[1]: usage of 1 by 'D\\u' is already listed by usage[0]"},
+        Bad{kHead + "usage: {a: 1}\n", "usage: must be a list"},
+        Bad{kHead + "generate:\n  usage: {per_device: 1}\n",
+            "generate.usage: generates rows for generated devices; add generate.devices"},
+        Bad{"generate:\n  devices: {count: 2, first_resource_id: 1}\n"
+            "  users: {count: 1, name: 'D\\u#'}\n  usage: {per_device: 2}\n",
+            "generate.usage.per_device: 2 users per device, but only 1 users"},
+        Bad{"generate:\n  devices: {count: 2, first_resource_id: 1}\n  usage: {}\n",
+            "generate.usage.per_device: missing"},
+        Bad{"generate:\n  devices: {count: 2, first_resource_id: 1}\n"
+            "  users: {count: 1, name: 'D\\u#'}\n  usage: {per_device: 1, minutes: -1}\n",
+            "generate.usage.minutes: must be an integer"},
+        Bad{"generate:\n  devices: {count: 2, first_resource_id: 1}\n"
+            "  users: {count: 1, name: 'D\\u#'}\n  usage: {per_device: 1, last_use: now}\n",
+            "generate.usage.last_use: 'now' is not an ISO 8601 time"},
+        Bad{"generate:\n  devices: {count: 2, first_resource_id: 1}\n"
+            "  users: {count: 1, name: 'D\\u#'}\n  usage: {per_device: 1, hours: 1}\n",
+            "generate.usage: unknown key 'hours'"},
+        Bad{"generate:\n  devices: {count: 2, first_resource_id: 1}\n"
+            "  users: {count: 1, name: 'D\\u#'}\n  usage: {per_device: 1}\n"
+            "usage:\n  - {resource_id: 2, user: 'D\\u1', minutes: 1}\n",
+            "generate.usage[1]: usage of 2 by 'D\\u1' is already listed by usage[0]"},
         Bad{"devices: [unclosed\n", "site.yaml:2:1: YAML syntax error"}),
     [](const auto& param_info) { return "Case" + std::to_string(param_info.index); });
 

@@ -4,6 +4,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <sstream>
 #include <thread>
 
@@ -312,6 +313,111 @@ TEST(SimulatedProvider, SameSeedSameOutcomes) {
   EXPECT_EQ(oa, ob);
   EXPECT_NE(std::count(oa.begin(), oa.end(), CallOutcome::Retry), 0);
   EXPECT_NE(std::count(oa.begin(), oa.end(), CallOutcome::Ok), 0);
+}
+
+// ---- resolve_user and console_usage ----
+
+TEST(SimulatedProvider, ResolveUser) {
+  FakeTime time;
+  asio::io_context io;
+  auto p = make(time);
+  const std::string upn = "JDOE@contoso.com";
+  auto one = run(io, p->resolve_user(upn));
+  EXPECT_EQ(one.status.outcome, CallOutcome::Ok) << one.status.detail;
+  EXPECT_EQ(one.unique_user_name, std::optional<std::string>("CONTOSO\\jdoe"));
+  const std::string nobody = "nobody@contoso.com";
+  auto none = run(io, p->resolve_user(nobody));
+  EXPECT_EQ(none.status.outcome, CallOutcome::Ok);
+  EXPECT_FALSE(none.unique_user_name);
+}
+
+TEST(SimulatedProvider, ConsoleUsagePages) {
+  FakeTime time;
+  asio::io_context io;
+  auto p = make(time);
+  std::vector<std::size_t> sizes;
+  std::uint32_t after = 0;
+  for (bool more = true; more && sizes.size() < 10;) {
+    auto page = run(io, p->console_usage(after, 2));
+    ASSERT_EQ(page.status.outcome, CallOutcome::Ok) << page.status.detail;
+    sizes.push_back(page.rows.size());
+    more = page.more;
+    if (!page.rows.empty()) after = page.rows.back().resource_id;
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{3, 2, 1}));
+  auto first = run(io, p->console_usage(0, 1));
+  ASSERT_EQ(first.rows.size(), 2U);
+  EXPECT_EQ(first.rows[1].system_console_user, "CONTOSO\\jdoe");
+  EXPECT_DOUBLE_EQ(first.rows[1].total_console_minutes, 3120);
+  EXPECT_EQ(first.rows[1].console_logons, 14);
+  EXPECT_EQ(first.rows[1].last_console_use, parse_iso8601("2026-11-20T08:12:00Z"));
+  auto zero = run(io, p->console_usage(0, 0));
+  EXPECT_EQ(zero.status.outcome, CallOutcome::Fail);
+
+  // Usage changes over time through the site.
+  ASSERT_TRUE(p->site().upsert_usage({16777227, "CONTOSO\\asmith", 2881, 4, std::nullopt}));
+  auto later = run(io, p->console_usage(16777226, 10));
+  ASSERT_EQ(later.rows.size(), 1U);
+  EXPECT_EQ(later.rows[0].resource_id, 16777227U);
+}
+
+TEST(SimulatedProvider, ReadsUnderFaultsFailPlainlyAndTransiently) {
+  FakeTime time;
+  asio::io_context io;
+  const std::string upn = "jdoe@contoso.com";
+  for (const auto kind : {FaultKind::Transient, FaultKind::Ambiguous, FaultKind::Outage}) {
+    FaultOptions f;
+    if (kind == FaultKind::Transient) f.transient_error_rate = 1.0;
+    if (kind == FaultKind::Ambiguous) f.ambiguous_rate = 1.0;
+    if (kind == FaultKind::Outage) f.outages = {{Millis(0), Millis(1'000)}};
+    auto p = make(time, f);
+    auto u = run(io, p->resolve_user(upn));
+    EXPECT_EQ(u.status.outcome, CallOutcome::Retry) << to_string(kind);
+    EXPECT_FALSE(u.status.ambiguous) << to_string(kind);
+    EXPECT_FALSE(u.unique_user_name);
+    auto c = run(io, p->console_usage(0, 10));
+    EXPECT_EQ(c.status.outcome, CallOutcome::Retry) << to_string(kind);
+    EXPECT_FALSE(c.status.ambiguous) << to_string(kind);
+    EXPECT_TRUE(c.rows.empty());
+    EXPECT_FALSE(c.more);
+  }
+  FaultOptions perm;
+  perm.permanent_error_rate = 1.0;
+  auto p = make(time, perm);
+  auto c = run(io, p->console_usage(0, 10));
+  EXPECT_EQ(c.status.outcome, CallOutcome::Fail);
+  EXPECT_EQ(c.status.detail.rfind("0x80041003 WBEM_E_ACCESS_DENIED:", 0), 0U) << c.status.detail;
+}
+
+TEST(SimulatedProvider, ReadsTakeTheConfiguredLatency) {
+  FakeTime time;
+  asio::io_context io;
+  FaultOptions f;
+  f.latency = Millis(40);
+  auto p = make(time, f);
+  const std::string upn = "jdoe@contoso.com";
+  const auto start = std::chrono::steady_clock::now();
+  run(io, p->resolve_user(upn));
+  run(io, p->console_usage(0, 1));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(80));
+}
+
+TEST(SimulatedProvider, ReadsLogOneDebugLineEach) {
+  LogCapture log;
+  FakeTime time;
+  asio::io_context io;
+  auto p = make(time);
+  const std::string upn = "asmith@contoso.com";
+  run(io, p->resolve_user(upn));
+  run(io, p->console_usage(0, 1));
+  const auto text = log.text();
+  EXPECT_NE(text.find("ResolveUser upn=asmith@contoso.com outcome=ok code=0x00000000 "
+                      "user=CONTOSO\\asmith"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("ConsoleUsage after=0 limit=1 outcome=ok code=0x00000000 rows=2 more=true"),
+            std::string::npos)
+      << text;
 }
 
 }  // namespace

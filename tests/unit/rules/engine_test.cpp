@@ -211,5 +211,26 @@ TEST(Engine, SameInputSameDecision) {
   EXPECT_EQ(a.trace.size(), b.trace.size());
 }
 
+TEST(Engine, UnmappedUpnCanBeLeftForTheSite) {
+  const auto rs = load(R"(
+users: {upn_suffixes: {contoso.com: CONTOSO}, unmapped_upn: resolve_in_site}
+rules:
+  - {name: admins, when: {user: {name: 'adm-*'}}, action: skip, reason: admin account}
+  - {name: osd, when: {kind: osd}, action: create, source: OSD}
+)");
+  auto d = decide(rs, trig(TriggerKind::Osd, "Bob.Smith@fabrikam.com"));
+  EXPECT_EQ(d.action, DecisionAction::Create);
+  EXPECT_FALSE(d.user);
+  ASSERT_TRUE(d.upn);
+  EXPECT_EQ(*d.upn, "Bob.Smith@fabrikam.com");
+  EXPECT_NE(d.user_steps.at(0).find("the site will resolve it"), std::string::npos);
+  // Mapped suffixes are still mapped here.
+  auto mapped = decide(rs, trig(TriggerKind::Osd, "jdoe@contoso.com"));
+  ASSERT_TRUE(mapped.user);
+  EXPECT_FALSE(mapped.upn);
+  // User conditions see the UPN as the name until the site resolves it.
+  EXPECT_EQ(decide(rs, trig(TriggerKind::Osd, "adm-x@fabrikam.com")).rule, "admins");
+}
+
 }  // namespace
 }  // namespace uda

@@ -125,6 +125,10 @@ TEST(RulesLoader, UsersSectionIsValidated) {
              "not one of keep, upper, lower");
   EXPECT_HAS(load_error("users:\n  upn_suffixes: {a.com: A, A.COM: B}\nrules: []\n"),
              "listed twice");
+  EXPECT_HAS(load_error("users:\n  unmapped_upn: ask\nrules: []\n"),
+             "'ask' is not one of skip, resolve_in_site");
+  EXPECT_TRUE(load("users:\n  unmapped_upn: resolve_in_site\nrules: []\n")
+                  .users.resolve_unmapped_upn_in_site);
 }
 
 TEST(RulesLoader, UnreachableRulesAreWarnedNotRefused) {
