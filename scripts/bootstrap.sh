@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libsqlite3-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev openssl sqlite3 curl python3 clang-format clang-tidy
+  libssl-dev openssl libcurl4-openssl-dev sqlite3 curl python3 clang-format clang-tidy
 )
 
 missing=()

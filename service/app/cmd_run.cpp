@@ -30,18 +30,34 @@ int cmd_check_config(const Global& g) {
     report_error(rules.error().message);
     return kBadInput;
   }
+  std::string provider_line = std::string(to_string(cfg->provider.type));
   if (cfg->provider.type == ProviderType::Simulated) {
     auto fixture = load_fixture(cfg->provider.simulated.fixture);
     if (!fixture) {
       report_error(fixture.error().message);
       return kBadInput;
     }
+    provider_line += " (fixture " + cfg->provider.simulated.fixture.string() + ")";
+  } else if (cfg->provider.type == ProviderType::AdminService) {
+    const auto& a = cfg->provider.adminservice;
+    // The secret must be readable by whoever runs the agent; its content is not shown.
+    const auto& secret = a.auth == adminservice::Auth::Ntlm     ? a.password_file
+                         : a.auth == adminservice::Auth::Bearer ? a.token_file
+                                                                : std::filesystem::path();
+    if (!secret.empty()) {
+      if (auto s = adminservice::read_secret(secret); !s) {
+        report_error(s.error().message);
+        return kBadInput;
+      }
+    }
+    provider_line += fmt::format(" ({}, auth {}{})", a.url, to_string(a.auth),
+                                 a.verify_tls ? "" : ", TLS NOT verified");
   }
   for (const auto& w : rules->warnings) fmt::print(stderr, "uda-agent: warning: {}\n", w);
   fmt::print("config {} is valid\n", g.config_path.string());
   fmt::print("  store:    {}\n", cfg->store.path.string());
   fmt::print("  rules:    {} ({} rules)\n", cfg->rules.path.string(), rules->rules.size());
-  fmt::print("  provider: simulated (fixture {})\n", cfg->provider.simulated.fixture.string());
+  fmt::print("  provider: {}\n", provider_line);
   if (cfg->http.enabled) {
     fmt::print("  http:     {} ({} token(s){}{})\n", cfg->http.local_url(), cfg->http.tokens.size(),
                cfg->http.allow_anonymous ? ", anonymous on loopback" : "",

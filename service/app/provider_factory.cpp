@@ -1,5 +1,6 @@
 #include "app/provider_factory.hpp"
 
+#include "providers/adminservice/adminservice_provider.hpp"
 #include "providers/simulated/simulated_provider.hpp"
 
 namespace uda {
@@ -13,6 +14,13 @@ Expected<std::unique_ptr<Provider>> make_provider(const ProviderConfig& config,
       if (!p) return p.error();
       return std::unique_ptr<Provider>(std::move(*p));
     }
+    case ProviderType::AdminService: {
+      auto p = adminservice::AdminServiceProvider::create(config.adminservice, time);
+      if (!p) return p.error();
+      return std::unique_ptr<Provider>(std::move(*p));
+    }
+    case ProviderType::Wmi:
+      break;
   }
   return Error{"provider.type: not supported by this build"};
 }

@@ -1,0 +1,61 @@
+#include "providers/adminservice/status_map.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <ctime>
+
+#include "core/user_account.hpp"
+#include "providers/adminservice/odata.hpp"
+
+namespace uda::adminservice {
+
+std::optional<Millis> parse_retry_after(std::string_view value, TimePoint now) {
+  value = trim(value);
+  if (value.empty()) return std::nullopt;
+  constexpr Millis kMax{3'600'000};
+  std::int64_t secs = 0;
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
+  if (ec == std::errc{} && p == value.data() + value.size()) {
+    if (secs < 0) return std::nullopt;
+    return std::min(kMax, Millis(secs * 1000));
+  }
+  // IMF-fixdate: "Wed, 25 Nov 2026 10:00:00 GMT"
+  std::tm tm{};
+  const std::string s(value);
+  if (strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) return std::nullopt;
+  const auto at = std::chrono::sys_seconds(std::chrono::seconds(timegm(&tm)));
+  const auto delta = std::chrono::duration_cast<Millis>(at - now);
+  if (delta.count() <= 0) return Millis(0);
+  return std::min(kMax, delta);
+}
+
+CallStatus to_status(const HttpResponse& r, std::string_view what, bool writes, TimePoint now) {
+  switch (r.error) {
+    case TransportError::None:
+      break;
+    case TransportError::Resolve:
+    case TransportError::Connect:
+    case TransportError::Tls:
+      // Nothing reached the site: retry, never ambiguous. A TLS or name
+      // problem is a site-wide configuration matter: retrying opens the
+      // breaker instead of dead-lettering every job.
+      return CallStatus::retry(fmt::format("{}: {}", what, r.error_text));
+    case TransportError::Timeout:
+    case TransportError::Interrupted:
+    case TransportError::TooLarge:
+    case TransportError::Other:
+      return CallStatus::retry(fmt::format("{}: {}", what, r.error_text), writes);
+  }
+  const int s = r.status;
+  const std::string detail = fmt::format("{}: HTTP {} {}", what, s, error_text(r.body));
+  if (s >= 200 && s < 300) return CallStatus::ok();
+  if (s == 408 || s == 429 || s >= 500) {
+    auto st = CallStatus::retry(detail, writes && s >= 500);
+    st.retry_after = parse_retry_after(r.retry_after, now);
+    return st;
+  }
+  return CallStatus::fail(detail);
+}
+
+}  // namespace uda::adminservice
