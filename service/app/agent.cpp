@@ -16,6 +16,7 @@
 #include "sources/http/api.hpp"
 #include "sources/http/server.hpp"
 #include "sources/spool/spool_watcher.hpp"
+#include "sources/usage/usage_poller.hpp"
 #include "store/group_commit.hpp"
 #include "store/job_store.hpp"
 
@@ -40,6 +41,7 @@ struct Agent::Running {
   std::unique_ptr<http::TriggerApi> api;
   std::unique_ptr<http::Server> server;
   std::unique_ptr<SpoolWatcher> spool;
+  std::unique_ptr<UsagePoller> usage;
   std::string http_url;
   bool stopping = false;
 };
@@ -165,10 +167,11 @@ int Agent::run() {
   r.dispatcher->start();
   spdlog::info(
       "uda-agent {} ready: store={} rules={} provider={} concurrency={} http={} "
-      "spool={} pid={}",
+      "spool={} usage={} pid={}",
       UDA_VERSION, config_.store.path.string(), config_.rules.path.string(), r.provider->name(),
       config_.dispatcher.concurrency, r.http_url.empty() ? std::string("off") : r.http_url,
-      r.spool ? config_.spool.dir.string() : std::string("off"), ::getpid());
+      r.spool ? config_.spool.dir.string() : std::string("off"), r.usage ? "on" : "off",
+      ::getpid());
   if (on_ready_) on_ready_();
   if (stop_requested_) request_stop();
 
@@ -200,6 +203,7 @@ Awaitable<void> Agent::stop_sequence() {
   // answered (the committer's answers are written by the io thread below).
   if (r.server) r.server->stop();
   if (r.spool) r.spool->stop();
+  if (r.usage) r.usage->stop();
   if (r.committer) r.committer->stop();
   r.decider->stop();
   r.purge_timer->cancel();
@@ -221,7 +225,7 @@ Awaitable<void> Agent::stop_sequence() {
 Status Agent::start_inbound() {
   auto& r = *running_;
   r.metrics = std::make_unique<metrics::Registry>();
-  if (config_.http.enabled || config_.spool.enabled) {
+  if (config_.http.enabled || config_.spool.enabled || config_.usage.enabled) {
     Decider* decider = r.decider.get();
     r.committer = std::make_unique<GroupCommitter>(
         *r.store, static_cast<std::size_t>(config_.intake.commit_batch),
@@ -274,6 +278,21 @@ Status Agent::start_inbound() {
     if (auto st = r.spool->start(); !st) return st;
     spdlog::info("spool: watching {} ({})", r.spool->inbox_dir().string(),
                  r.spool->watching_events() ? "inotify + poll" : "poll");
+  }
+  if (config_.usage.enabled) {
+    GroupCommitter* committer = r.committer.get();
+    r.usage = std::make_unique<UsagePoller>(
+        io_, *r.provider, config_.usage,
+        [committer](std::vector<Trigger> t, GroupCommitter::Done done) {
+          committer->submit(std::move(t), std::move(done));
+        },
+        r.time);
+    if (auto st = r.usage->start(); !st) return st;
+    spdlog::info(
+        "usage: polling console usage every {} s ({} devices per query, at most {} "
+        "queries/min, watermarks in {})",
+        config_.usage.interval.count() / 1000, config_.usage.page_size,
+        config_.usage.max_queries_per_minute, config_.usage.state_path.string());
   }
   return Status::Ok();
 }

@@ -152,6 +152,18 @@ Status parse_logging(const Doc& doc, const YAML::Node& n, const std::filesystem:
 
 }  // namespace
 
+std::string_view to_string(ProviderType t) {
+  switch (t) {
+    case ProviderType::Simulated:
+      return "simulated";
+    case ProviderType::AdminService:
+      return "adminservice";
+    case ProviderType::Wmi:
+      return "wmi";
+  }
+  return "?";
+}
+
 Expected<AgentConfig> load_config_text(const std::string& text, const std::string& name,
                                        const std::filesystem::path& base_dir) {
   auto root = yaml::load_text(text, name);
@@ -161,9 +173,9 @@ Expected<AgentConfig> load_config_text(const std::string& text, const std::strin
   if (!n.IsMap()) {
     return yaml::error_at(doc, n, "", "the config must be a map with store, rules, provider, ...");
   }
-  if (auto st = yaml::check_keys(
-          doc, n, "",
-          {"store", "rules", "provider", "dispatcher", "intake", "http", "spool", "logging"});
+  if (auto st = yaml::check_keys(doc, n, "",
+                                 {"store", "rules", "provider", "dispatcher", "intake", "http",
+                                  "spool", "usage", "logging"});
       !st) {
     return st.error();
   }
@@ -189,13 +201,19 @@ Expected<AgentConfig> load_config_text(const std::string& text, const std::strin
     return yaml::error_at(doc, n, "provider",
                           "missing: add 'provider: {type: simulated, simulated: {...}}'");
   }
-  if (auto st = yaml::check_keys(doc, p, "provider", {"type", "simulated"}); !st) {
+  if (auto st = yaml::check_keys(doc, p, "provider", {"type", "simulated", "adminservice", "wmi"});
+      !st) {
     return st.error();
   }
   const auto type_node = p["type"];
-  if (!type_node) return yaml::error_at(doc, p, "provider.type", "missing: set it to simulated");
+  if (!type_node) {
+    return yaml::error_at(doc, p, "provider.type",
+                          "missing: set it to simulated, adminservice or wmi");
+  }
   auto type = yaml::as_string(doc, type_node, "provider.type");
   if (!type) return type.error();
+  // Only the selected provider's section is read; the others may stay in the
+  // file (handy when switching) but must still be maps.
   if (*type == "simulated") {
     cfg.provider.type = ProviderType::Simulated;
     const auto sim = p["simulated"];
@@ -206,11 +224,23 @@ Expected<AgentConfig> load_config_text(const std::string& text, const std::strin
     auto opts = parse_simulated_options(doc, sim, base_dir);
     if (!opts) return opts.error();
     cfg.provider.simulated = std::move(*opts);
+  } else if (*type == "adminservice") {
+    cfg.provider.type = ProviderType::AdminService;
+    const auto as = p["adminservice"];
+    if (!as) {
+      return yaml::error_at(doc, p, "provider.adminservice",
+                            "missing: give at least url (https://<SMS Provider>)");
+    }
+    auto opts = adminservice::parse_options(doc, as, base_dir);
+    if (!opts) return opts.error();
+    cfg.provider.adminservice = std::move(*opts);
+  } else if (*type == "wmi") {
+    return yaml::error_at(doc, type_node, "provider.type",
+                          "'wmi' needs the Windows build of uda-agent (WMI is a Windows API); on "
+                          "Linux use adminservice");
   } else {
     return yaml::error_at(doc, type_node, "provider.type",
-                          fmt::format("'{}' is not supported by this build; use simulated "
-                                      "(adminservice and wmi arrive with the ConfigMgr providers)",
-                                      *type));
+                          fmt::format("'{}' is not one of simulated, adminservice, wmi", *type));
   }
   if (const auto d = n["dispatcher"]; d) {
     if (auto st = parse_dispatcher(doc, d, cfg.dispatcher); !st) return st.error();
@@ -257,6 +287,21 @@ Expected<AgentConfig> load_config_text(const std::string& text, const std::strin
     auto spool = parse_spool_options(doc, sp, base_dir);
     if (!spool) return spool.error();
     cfg.spool = std::move(*spool);
+  }
+  if (const auto u = n["usage"]; u) {
+    auto usage = parse_usage_options(doc, u, base_dir);
+    if (!usage) return usage.error();
+    cfg.usage = std::move(*usage);
+    cfg.usage.call_timeout = cfg.dispatcher.call_timeout;
+    if (cfg.usage.state_path.empty()) {
+      cfg.usage.state_path = default_usage_state_path(cfg.store.path);
+    }
+    if (cfg.usage.page_size > static_cast<std::size_t>(cfg.intake.max_queue)) {
+      return yaml::error_at(doc, u, "usage.page_size",
+                            fmt::format("{} is more than intake.max_queue ({}): such a page could "
+                                        "never be committed; lower it or raise intake.max_queue",
+                                        cfg.usage.page_size, cfg.intake.max_queue));
+    }
   }
   if (cfg.http.enabled && cfg.http.max_batch > static_cast<std::size_t>(cfg.intake.max_queue)) {
     return yaml::error_at(doc, n["http"], "http.max_batch",

@@ -11,9 +11,11 @@
 #include "core/time.hpp"
 #include "dispatch/backoff.hpp"
 #include "dispatch/circuit_breaker.hpp"
+#include "providers/adminservice/options.hpp"
 #include "providers/simulated/options.hpp"
 #include "sources/http/http_options.hpp"
 #include "sources/spool/spool_options.hpp"
+#include "sources/usage/usage_options.hpp"
 
 namespace uda {
 
@@ -29,11 +31,13 @@ struct RulesConfig {
   std::filesystem::path path;
 };
 
-enum class ProviderType { Simulated };
+enum class ProviderType { Simulated, AdminService, Wmi };
+std::string_view to_string(ProviderType t);
 
 struct ProviderConfig {
   ProviderType type = ProviderType::Simulated;
   SimulatedOptions simulated;
+  adminservice::Options adminservice;
 };
 
 struct DispatcherConfig {
@@ -73,6 +77,7 @@ struct AgentConfig {
   IntakeConfig intake;
   http::HttpOptions http;  // enabled when the section is present
   SpoolOptions spool;      // enabled when the section is present
+  UsageOptions usage;      // enabled when the section is present
   LoggingConfig logging;
 };
 

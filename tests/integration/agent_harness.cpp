@@ -48,11 +48,16 @@ void AgentHarness::write_config(const std::string& simulated_extra, const std::s
                                 const std::string& rules_file) {
   std::ostringstream c;
   c << "store:\n  path: var/uda-agent.db\n"
-    << "rules:\n  path: " << rules_file << "\n"
-    << "provider:\n  type: simulated\n  simulated:\n    fixture: site.yaml\n"
-    << "    state_path: var/site.db\n";
-  std::istringstream extra(simulated_extra);
-  for (std::string line; std::getline(extra, line);) c << "    " << line << "\n";
+    << "rules:\n  path: " << rules_file << "\n";
+  if (provider_.empty()) {
+    c << "provider:\n  type: simulated\n  simulated:\n    fixture: site.yaml\n"
+      << "    state_path: var/site.db\n";
+    std::istringstream extra(simulated_extra);
+    for (std::string line; std::getline(extra, line);) c << "    " << line << "\n";
+  } else {
+    c << provider_;
+    if (provider_.back() != '\n') c << "\n";
+  }
   c << "dispatcher:\n  concurrency: 8\n  poll_interval: 50ms\n"
     << "  backoff: {base: 10ms, cap: 200ms}\n";
   std::istringstream disp(dispatcher);

@@ -36,6 +36,10 @@ class AgentHarness {
   // provider.simulated; `dispatcher` lines under dispatcher.
   void write_config(const std::string& simulated_extra = "", const std::string& dispatcher = "",
                     const std::string& rules_file = "rules.yaml");
+  // Replaces the simulated provider of the next write_config() with this
+  // whole `provider:` block (e.g. an adminservice one); simulated_extra is
+  // then ignored.
+  void set_provider(std::string yaml) { provider_ = std::move(yaml); }
   // Top-level sections appended to the next write_config() (e.g. "http:\n  ...").
   void set_sections(std::string yaml) { sections_ = std::move(yaml); }
   void write_file(const std::string& rel, const std::string& text);
@@ -70,6 +74,7 @@ class AgentHarness {
  private:
   std::filesystem::path dir_;
   std::string sections_;
+  std::string provider_;
   pid_t pid_ = -1;
 };
 

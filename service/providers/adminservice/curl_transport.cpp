@@ -83,8 +83,49 @@ struct CurlTransport::Handles {
   }
 };
 
+namespace {
+
+struct FileStamp {
+  std::filesystem::file_time_type mtime{};
+  std::uintmax_t size = 0;
+  bool ok = false;
+};
+
+FileStamp stamp(const std::filesystem::path& p) {
+  std::error_code ec;
+  FileStamp s;
+  s.mtime = std::filesystem::last_write_time(p, ec);
+  if (ec) return s;
+  s.size = std::filesystem::file_size(p, ec);
+  s.ok = !ec;
+  return s;
+}
+
+}  // namespace
+
 CurlTransport::CurlTransport(Options options, std::string secret)
-    : options_(std::move(options)), secret_(std::move(secret)), handles_(new Handles) {}
+    : options_(std::move(options)), secret_(std::move(secret)), handles_(new Handles) {
+  if (options_.auth == Auth::Bearer) {
+    const auto st = stamp(options_.token_file);
+    secret_mtime_ = st.mtime;
+    secret_size_ = st.size;
+  }
+}
+
+std::string CurlTransport::current_secret() {
+  std::lock_guard lock(secret_mu_);
+  if (options_.auth == Auth::Bearer) {
+    const auto st = stamp(options_.token_file);
+    if (st.ok && (st.mtime != secret_mtime_ || st.size != secret_size_)) {
+      if (auto s = read_secret(options_.token_file); s && !s->empty()) {
+        secret_ = std::move(*s);
+        secret_mtime_ = st.mtime;
+        secret_size_ = st.size;
+      }
+    }
+  }
+  return secret_;
+}
 
 CurlTransport::~CurlTransport() = default;
 
@@ -113,6 +154,7 @@ HttpResponse CurlTransport::send(const HttpRequest& request) {
   }
   curl_easy_reset(h);
   Exchange ex;
+  const std::string secret = current_secret();
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Accept: application/json");
   if (request.method == "POST") {
@@ -132,11 +174,11 @@ HttpResponse CurlTransport::send(const HttpRequest& request) {
     case Auth::Ntlm:
       curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_NTLM);
       curl_easy_setopt(h, CURLOPT_USERNAME, options_.username.c_str());
-      curl_easy_setopt(h, CURLOPT_PASSWORD, secret_.c_str());
+      curl_easy_setopt(h, CURLOPT_PASSWORD, secret.c_str());
       break;
     case Auth::Bearer:
       curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
-      curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, secret_.c_str());
+      curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, secret.c_str());
       break;
   }
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());

@@ -5,7 +5,10 @@
 // handle per worker thread keeps connections (and NTLM's connection-bound
 // authentication) alive between calls.
 
+#include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/result.hpp"
@@ -16,7 +19,10 @@ namespace uda::adminservice {
 
 class CurlTransport final : public HttpTransport {
  public:
-  // Reads the password or token file now (an error names the file, never the secret).
+  // Reads the password or token file now (an error names the file, never the
+  // secret). A bearer token file is read again whenever it changes (size or
+  // modification time), so a scheduled task that renews a CMG / Entra ID
+  // token needs no agent restart; an unreadable new file keeps the old token.
   static Expected<std::unique_ptr<CurlTransport>> create(const Options& options);
   ~CurlTransport() override;
 
@@ -26,9 +32,14 @@ class CurlTransport final : public HttpTransport {
 
  private:
   CurlTransport(Options options, std::string secret);
+  // The token to send now (bearer: re-read when the file changed).
+  std::string current_secret();
   struct Handles;
   Options options_;
+  std::mutex secret_mu_;
   std::string secret_;  // password or token; never logged
+  std::filesystem::file_time_type secret_mtime_{};
+  std::uintmax_t secret_size_ = 0;
   std::unique_ptr<Handles> handles_;
 };
 

@@ -50,6 +50,19 @@ CallStatus to_status(const HttpResponse& r, std::string_view what, bool writes, 
   const int s = r.status;
   const std::string detail = fmt::format("{}: HTTP {} {}", what, s, error_text(r.body));
   if (s >= 200 && s < 300) return CallStatus::ok();
+  if (s == 401) {
+    // The site did not accept the service's identity (expired CMG / Entra ID
+    // token, wrong account or password): a site-wide matter, not this job's
+    // fault. Retrying lets the breaker open and the backlog wait for the fix
+    // (a renewed token file is picked up without a restart) instead of
+    // dead-lettering every job; nothing ran, so never ambiguous. A 403 is
+    // different: the identity is known but its role or security scope does
+    // not cover this device or user, which fails the job.
+    return CallStatus::retry(
+        fmt::format("{}: HTTP 401 authentication refused ({}): check "
+                    "provider.adminservice auth and its token or password",
+                    what, error_text(r.body)));
+  }
   if (s == 408 || s == 429 || s >= 500) {
     auto st = CallStatus::retry(detail, writes && s >= 500);
     st.retry_after = parse_retry_after(r.retry_after, now);

@@ -28,9 +28,16 @@ TEST(StatusMap, SuccessRetryAndFailAsDesignSays) {
   for (int s : {408, 429, 500, 502, 503, 504}) {
     EXPECT_EQ(to_status(answer(s), "x", false, kNow).outcome, CallOutcome::Retry) << s;
   }
-  for (int s : {400, 401, 403, 404, 405, 409, 422}) {
+  for (int s : {400, 403, 404, 405, 409, 422}) {
     EXPECT_EQ(to_status(answer(s), "x", true, kNow).outcome, CallOutcome::Fail) << s;
   }
+  // Refused credentials are the site's (or the config's) problem, not the
+  // job's: retried (the breaker opens), never ambiguous. 403 (role or scope
+  // does not cover the object) fails the job, above.
+  const auto st401 = to_status(answer(401), "x", true, kNow);
+  EXPECT_EQ(st401.outcome, CallOutcome::Retry);
+  EXPECT_FALSE(st401.ambiguous);
+  EXPECT_NE(st401.detail.find("authentication refused"), std::string::npos) << st401.detail;
   const auto st = to_status(answer(404, R"({"error":{"code":"NotFound","message":"no device"}})"),
                             "CreateRelationship", true, kNow);
   EXPECT_EQ(st.detail, "CreateRelationship: HTTP 404 NotFound: no device");

@@ -65,6 +65,10 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{minimal("http: {listen: '10.0.0.1:80', allow_anonymous: true}\n"),
             "http.allow_anonymous: only allowed when listening on a loopback"},
         Bad{minimal("spool: {}\n"), "spool"},
+        Bad{minimal("usage: {page_size: 500}\nintake: {max_queue: 100}\n"),
+            "usage.page_size: 500 is more than intake.max_queue (100)"},
+        Bad{minimal("usage: {interval: 10s}\n"), "usage.interval"},
+        Bad{minimal("usage: {pagesize: 10}\n"), "unknown key 'pagesize'"},
         Bad{minimal("store:\n  pathh: x\n"),
             "c.yaml:6:3: store: unknown key 'pathh' (did you mean 'path'?)"},
         Bad{minimal("dispatcher:\n  concurrency: many\n"),
@@ -81,11 +85,37 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{minimal("logging:\n  max_size: 10 MiB\n"), "logging.max_size"},
         Bad{minimal("store: [1, 2]\n"), "store: must be a map"},
         Bad{"store:\n  path: x\n", "provider: missing"},
-        Bad{"provider:\n  type: sccm\n", "c.yaml:2:9: provider.type: 'sccm' is not supported"},
+        Bad{"provider:\n  type: sccm\n",
+            "c.yaml:2:9: provider.type: 'sccm' is not one of simulated, adminservice, wmi"},
+        Bad{"provider:\n  type: wmi\n", "'wmi' needs the Windows build"},
+        Bad{"provider:\n  type: adminservice\n", "provider.adminservice: missing"},
+        Bad{"provider:\n  type: adminservice\n  adminservice: {url: 'https://p', auth: ntlm}\n",
+            "auth: ntlm needs username and password_file"},
         Bad{"provider: {type: simulated}\n", "provider.simulated: missing"},
         Bad{"- just\n- a list\n", "the config must be a map"},
         Bad{"store: {path: [unclosed\n", "YAML syntax error"}),
     [](const auto& param_info) { return "Case" + std::to_string(param_info.index); });
+
+TEST(AgentConfig, UsagePollerIsOffUntilItsSectionIsPresent) {
+  auto off = load_config_text(minimal(), "c.yaml", kBase);
+  ASSERT_TRUE(off) << off.error().message;
+  EXPECT_FALSE(off->usage.enabled);
+
+  auto on = load_config_text(minimal("store: {path: data/x.db}\ndispatcher: {call_timeout: 20s}\n"
+                                     "usage: {interval: 2h, page_size: 100}\n"),
+                             "c.yaml", kBase);
+  ASSERT_TRUE(on) << on.error().message;
+  EXPECT_TRUE(on->usage.enabled);
+  EXPECT_EQ(on->usage.interval, Millis(2LL * 3600 * 1000));
+  EXPECT_EQ(on->usage.page_size, 100U);
+  // Watermarks next to the store; one query is bounded like one dispatch call.
+  EXPECT_EQ(on->usage.state_path, "/etc/uda/data/usage-poller.db");
+  EXPECT_EQ(on->usage.call_timeout, Millis(20'000));
+
+  auto empty = load_config_text(minimal("usage:\n"), "c.yaml", kBase);
+  ASSERT_TRUE(empty) << empty.error().message;
+  EXPECT_TRUE(empty->usage.enabled);
+}
 
 TEST(AgentConfig, MissingFile) {
   auto cfg = load_config("/nonexistent/uda-agent.yaml");
