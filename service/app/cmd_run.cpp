@@ -66,6 +66,14 @@ int cmd_check_config(const Global& g) {
     fmt::print("  http:     off\n");
   }
   fmt::print("  spool:    {}\n", cfg->spool.enabled ? cfg->spool.dir.string() : std::string("off"));
+  if (cfg->usage.enabled) {
+    fmt::print(
+        "  usage:    every {}, {} devices per query, at most {} queries/min, watermarks {}\n",
+        format_duration(cfg->usage.interval), cfg->usage.page_size,
+        cfg->usage.max_queries_per_minute, cfg->usage.state_path.string());
+  } else {
+    fmt::print("  usage:    off\n");
+  }
   fmt::print("  dispatch: concurrency {}, max attempts {}, backoff {}..{}\n",
              cfg->dispatcher.concurrency, cfg->dispatcher.backoff.max_attempts,
              format_duration(cfg->dispatcher.backoff.base),

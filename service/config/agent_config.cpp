@@ -175,7 +175,7 @@ Expected<AgentConfig> load_config_text(const std::string& text, const std::strin
   }
   if (auto st = yaml::check_keys(doc, n, "",
                                  {"store", "rules", "provider", "dispatcher", "intake", "http",
-                                  "spool", "usage", "logging"});
+                                  "spool", "usage", "wmi_events", "logging"});
       !st) {
     return st.error();
   }
@@ -287,6 +287,20 @@ Expected<AgentConfig> load_config_text(const std::string& text, const std::strin
     auto spool = parse_spool_options(doc, sp, base_dir);
     if (!spool) return spool.error();
     cfg.spool = std::move(*spool);
+  }
+  if (const auto w = n["wmi_events"]; w) {
+    // Validated everywhere (check-config on Linux can vet a Windows config),
+    // run only where WMI exists.
+    auto events = parse_wmi_events_options(doc, w);
+    if (!events) return events.error();
+#ifdef _WIN32
+    cfg.wmi_events = std::move(*events);
+#else
+    return yaml::error_at(doc, w, "wmi_events",
+                          "the section is valid, but WMI event queries need the Windows build of "
+                          "uda-agent running on or next to the SMS Provider; on Linux remove it "
+                          "and use the usage poller (usage:), the HTTP API or the spool folder");
+#endif
   }
   if (const auto u = n["usage"]; u) {
     auto usage = parse_usage_options(doc, u, base_dir);

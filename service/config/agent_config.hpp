@@ -16,6 +16,7 @@
 #include "sources/http/http_options.hpp"
 #include "sources/spool/spool_options.hpp"
 #include "sources/usage/usage_options.hpp"
+#include "sources/wmi_events/wmi_events_options.hpp"
 
 namespace uda {
 
@@ -75,9 +76,10 @@ struct AgentConfig {
   ProviderConfig provider;
   DispatcherConfig dispatcher;
   IntakeConfig intake;
-  http::HttpOptions http;  // enabled when the section is present
-  SpoolOptions spool;      // enabled when the section is present
-  UsageOptions usage;      // enabled when the section is present
+  http::HttpOptions http;       // enabled when the section is present
+  SpoolOptions spool;           // enabled when the section is present
+  WmiEventsOptions wmi_events;  // Windows build only
+  UsageOptions usage;           // enabled when the section is present
   LoggingConfig logging;
 };
 

@@ -68,6 +68,8 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{minimal("usage: {page_size: 500}\nintake: {max_queue: 100}\n"),
             "usage.page_size: 500 is more than intake.max_queue (100)"},
         Bad{minimal("usage: {interval: 10s}\n"), "usage.interval"},
+        Bad{minimal("wmi_events:\n  subscriptions:\n    - {name: nd, preset: no-such}\n"),
+            "no-such"},
         Bad{minimal("usage: {pagesize: 10}\n"), "unknown key 'pagesize'"},
         Bad{minimal("store:\n  pathh: x\n"),
             "c.yaml:6:3: store: unknown key 'pathh' (did you mean 'path'?)"},
@@ -116,6 +118,19 @@ TEST(AgentConfig, UsagePollerIsOffUntilItsSectionIsPresent) {
   ASSERT_TRUE(empty) << empty.error().message;
   EXPECT_TRUE(empty->usage.enabled);
 }
+
+#ifndef _WIN32
+TEST(AgentConfig, WmiEventsAreValidatedButNeedTheWindowsBuild) {
+  auto cfg = load_config_text(
+      minimal("wmi_events:\n  subscriptions:\n    - {name: nd, preset: new-device}\n"), "c.yaml",
+      kBase);
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(cfg.error().message.find("c.yaml:6:3: wmi_events: the section is valid, but WMI "
+                                     "event queries need the Windows build"),
+            std::string::npos)
+      << cfg.error().message;
+}
+#endif
 
 TEST(AgentConfig, MissingFile) {
   auto cfg = load_config("/nonexistent/uda-agent.yaml");
