@@ -1,5 +1,4 @@
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -11,6 +10,7 @@
 
 #include "app/cli_support.hpp"
 #include "app/commands.hpp"
+#include "core/os.hpp"
 #include "core/trigger_json.hpp"
 #include "core/user_account.hpp"
 #include "core/yaml_util.hpp"
@@ -161,13 +161,13 @@ int submit_spool(const Global& g, const std::filesystem::path& dir,
   const fs::path final_path = inbox / name;
   {
     const std::string text = arr.dump(2) + "\n";
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    std::FILE* f = os::open_file(tmp, "wb");
     if (f == nullptr) {
       report_error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
       return kFailed;
     }
-    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() &&
-                    std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+    const bool ok =
+        std::fwrite(text.data(), 1, text.size(), f) == text.size() && os::flush_to_disk(f);
     std::fclose(f);
     if (!ok) {
       fs::remove(tmp, ec);

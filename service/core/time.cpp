@@ -94,6 +94,32 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
   return from_unix_ms(secs * 1000 + ms);
 }
 
+std::optional<TimePoint> parse_http_date(std::string_view s) {
+  static constexpr std::string_view kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  // "Wed, 25 Nov 2026 10:00:00 GMT" is exactly 29 characters.
+  if (s.size() != 29 || s.substr(3, 2) != ", " || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+      s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT") {
+    return std::nullopt;
+  }
+  bool day_ok = false;
+  for (const auto day : kDays) day_ok = day_ok || s.substr(0, 3) == day;
+  unsigned mo = 0;
+  for (unsigned i = 0; i < 12; ++i) {
+    if (s.substr(8, 3) == kMonths[i]) mo = i + 1;
+  }
+  int d = 0, y = 0, h = 0, mi = 0, se = 0;
+  if (!day_ok || mo == 0 || !read_int(s, 5, 2, d) || !read_int(s, 12, 4, y) ||
+      !read_int(s, 17, 2, h) || !read_int(s, 20, 2, mi) || !read_int(s, 23, 2, se)) {
+    return std::nullopt;
+  }
+  if (d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  const std::int64_t days = days_from_civil(y, mo, static_cast<unsigned>(d));
+  const std::int64_t secs = days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + se;
+  return from_unix_ms(secs * 1000);
+}
+
 std::optional<Millis> parse_duration(std::string_view s) {
   if (s == "0") return Millis(0);
   if (s.empty()) return std::nullopt;

@@ -28,6 +28,9 @@ inline TimePoint from_unix_ms(std::int64_t ms) {
 std::string format_iso8601(TimePoint t);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)" and the same with ' ' for 'T'.
 std::optional<TimePoint> parse_iso8601(std::string_view text);
+// HTTP date, IMF-fixdate (RFC 9110 5.6.7): "Wed, 25 Nov 2026 10:00:00 GMT". The
+// day name is checked for form, not against the date.
+std::optional<TimePoint> parse_http_date(std::string_view text);
 
 // "250ms", "5s", "2m", "1h", "30d", "1h30m"; a bare "0" is zero. No negatives.
 std::optional<Millis> parse_duration(std::string_view text);

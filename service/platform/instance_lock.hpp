@@ -4,6 +4,7 @@
 // "<store>.lock" (flock / LockFileEx) makes that assumption true; the OS
 // drops it when the process dies, even by kill -9.
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -20,8 +21,11 @@ class InstanceLock {
   InstanceLock& operator=(const InstanceLock&) = delete;
 
  private:
-  explicit InstanceLock(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
-  int fd_;
+  // The open lock file: a file descriptor (POSIX) or a HANDLE (Windows).
+  using Native = std::intptr_t;
+  explicit InstanceLock(Native handle, std::filesystem::path path)
+      : handle_(handle), path_(std::move(path)) {}
+  Native handle_;
   std::filesystem::path path_;
 };
 

@@ -3,7 +3,11 @@
 // failed, so its files can be inspected).
 
 #include <gtest/gtest.h>
+#ifdef _WIN32
+#include <process.h>  // _getpid
+#else
 #include <unistd.h>
+#endif
 
 #include <atomic>
 #include <filesystem>
@@ -17,8 +21,8 @@ class TempDir {
   explicit TempDir(const std::string& prefix = "uda-test") {
     static std::atomic<int> counter{0};
     path_ = std::filesystem::temp_directory_path() /
-            (prefix + "-" + std::to_string(::getpid()) + "-" +
-             std::to_string(std::random_device{}()) + "-" + std::to_string(counter++));
+            (prefix + "-" + std::to_string(pid()) + "-" + std::to_string(std::random_device{}()) +
+             "-" + std::to_string(counter++));
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {
@@ -31,6 +35,13 @@ class TempDir {
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
  private:
+  static int pid() {
+#ifdef _WIN32
+    return ::_getpid();
+#else
+    return static_cast<int>(::getpid());
+#endif
+  }
   std::filesystem::path path_;
 };
 

@@ -34,7 +34,7 @@ Expected<std::unique_ptr<InstanceLock>> InstanceLock::acquire(const std::filesys
 }
 
 InstanceLock::~InstanceLock() {
-  if (fd_ >= 0) ::close(fd_);
+  if (handle_ >= 0) ::close(static_cast<int>(handle_));
 }
 
 }  // namespace uda

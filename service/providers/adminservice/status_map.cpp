@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <ctime>
 
+#include "core/time.hpp"
 #include "core/user_account.hpp"
 #include "providers/adminservice/odata.hpp"
 
@@ -21,11 +21,9 @@ std::optional<Millis> parse_retry_after(std::string_view value, TimePoint now) {
     return std::min(kMax, Millis(secs * 1000));
   }
   // IMF-fixdate: "Wed, 25 Nov 2026 10:00:00 GMT"
-  std::tm tm{};
-  const std::string s(value);
-  if (strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) return std::nullopt;
-  const auto at = std::chrono::sys_seconds(std::chrono::seconds(timegm(&tm)));
-  const auto delta = std::chrono::duration_cast<Millis>(at - now);
+  const auto at = parse_http_date(value);
+  if (!at) return std::nullopt;
+  const auto delta = *at - now;
   if (delta.count() <= 0) return Millis(0);
   return std::min(kMax, delta);
 }

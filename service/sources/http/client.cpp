@@ -1,17 +1,19 @@
 #include "sources/http/client.hpp"
 
 #include <fmt/format.h>
-#include <openssl/ssl.h>
 
-#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <charconv>
 #include <random>
 #include <thread>
 
 #include "core/asio.hpp"
+#include "sources/http/tls_support.hpp"
+
+#if UDA_WITH_TLS
+#include <openssl/ssl.h>
+#endif
 
 namespace uda::http {
 
@@ -152,6 +154,7 @@ Attempt attempt_once(const ClientOptions& o, std::string_view method, std::strin
     return exchange(ioc, stream, o, req);
   }
 
+#if UDA_WITH_TLS
   asio::ssl::context ctx(asio::ssl::context::tls_client);
   ctx.set_verify_mode(asio::ssl::verify_peer);
   if (o.ca_file.empty()) {
@@ -191,6 +194,11 @@ Attempt attempt_once(const ClientOptions& o, std::string_view method, std::strin
     return a;
   }
   return exchange(ioc, stream, o, req);
+#else
+  a.error = fmt::format("cannot reach https://{}:{}: {}", o.url.host, o.url.port, kNoTlsMessage);
+  a.retryable = false;
+  return a;
+#endif
 }
 
 bool retry_status(int status) {

@@ -1,6 +1,6 @@
 #pragma once
 // SHA-256 for request fingerprints and for trigger ids derived from an
-// Idempotency-Key (OpenSSL EVP).
+// Idempotency-Key (crypto.hpp).
 
 #include <string>
 #include <string_view>

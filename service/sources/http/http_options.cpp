@@ -10,6 +10,7 @@
 
 #include "core/trigger.hpp"
 #include "core/user_account.hpp"
+#include "sources/http/tls_support.hpp"
 
 namespace uda::http {
 
@@ -160,6 +161,7 @@ Expected<HttpOptions> parse_http_options(const yaml::Doc& doc, const YAML::Node&
     if (!k) return k.error();
     o.tls_cert = resolve(base_dir, *c);
     o.tls_key = resolve(base_dir, *k);
+    if (!kTlsAvailable) return yaml::error_at(doc, n, "http.tls", std::string(kNoTlsMessage));
   }
   if (const auto n = node["allow_anonymous"]; n) {
     auto b = yaml::as_bool(doc, n, "http.allow_anonymous");

@@ -11,10 +11,10 @@ namespace uda::http {
 // Sessions register here so stop() can reach them; the server and every
 // session hold it, so whichever goes last frees it.
 struct Server::Shared {
-  Shared(Handler& h, ServerLimits l, asio::ssl::context* t) : handler(h), limits(l), tls(t) {}
+  Shared(Handler& h, ServerLimits l, TlsContext* t) : handler(h), limits(l), tls(t) {}
   Handler& handler;
   const ServerLimits limits;
-  asio::ssl::context* tls;
+  TlsContext* tls;
   bool stopping = false;
   std::list<std::function<void()>> closers;  // one per open session: "close when idle"
   ServerStats stats;
@@ -49,20 +49,24 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (auto self = weak.lock()) self->close_when_idle();
     });
     registered_ = true;
+#if UDA_WITH_TLS
     if constexpr (kTls) {
       lowest().expires_after(shared_->limits.handshake_timeout);
       stream_.async_handshake(
           asio::ssl::stream_base::server,
           beast::bind_front_handler(&Session::on_handshake, this->shared_from_this()));
-    } else {
-      read();
+      return;
     }
+#endif
+    read();
   }
 
  private:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  beast::tcp_stream& lowest() {
+    return beast::get_lowest_layer(stream_);
+  }
 
   void on_handshake(beast::error_code ec) {
     if (ec) {
@@ -215,7 +219,7 @@ void refuse(tcp::socket socket, bool tls) {
 
 }  // namespace
 
-Server::Server(asio::io_context& io, Handler& handler, ServerLimits limits, asio::ssl::context* tls)
+Server::Server(asio::io_context& io, Handler& handler, ServerLimits limits, TlsContext* tls)
     : io_(io), shared_(std::make_shared<Shared>(handler, limits, tls)), acceptor_(io) {}
 
 Server::~Server() {
@@ -266,11 +270,13 @@ void Server::accept() {
       spdlog::warn("http: client={} refused: {} connections open (http.max_connections)",
                    client.address, s.stats.connections_active);
       refuse(std::move(socket), client.tls);
+#if UDA_WITH_TLS
     } else if (s.tls != nullptr) {
       using TlsStream = beast::ssl_stream<beast::tcp_stream>;
       std::make_shared<Session<TlsStream>>(shared_, TlsStream(std::move(socket), *s.tls),
                                            std::move(client))
           ->start();
+#endif
     } else {
       std::make_shared<Session<beast::tcp_stream>>(shared_, beast::tcp_stream(std::move(socket)),
                                                    std::move(client))
@@ -299,8 +305,9 @@ ServerStats Server::stats() const {
   return shared_->stats;
 }
 
-Expected<std::unique_ptr<asio::ssl::context>> make_tls_context(const std::string& cert_file,
-                                                               const std::string& key_file) {
+Expected<std::unique_ptr<TlsContext>> make_tls_context(const std::string& cert_file,
+                                                       const std::string& key_file) {
+#if UDA_WITH_TLS
   auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
   beast::error_code ec;
   ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -323,6 +330,11 @@ Expected<std::unique_ptr<asio::ssl::context>> make_tls_context(const std::string
                     key_file, ec.message())};
   }
   return ctx;
+#else
+  (void)cert_file;
+  (void)key_file;
+  return Error{fmt::format("http.tls: {}", kNoTlsMessage)};
+#endif
 }
 
 }  // namespace uda::http

@@ -8,10 +8,8 @@
 // between keep-alive requests, the time a TLS handshake and a response write
 // may take, and the number of connections (beyond it: 503 and close).
 
-#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,6 +18,7 @@
 #include "core/asio.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "sources/http/tls_support.hpp"
 
 namespace uda::http {
 
@@ -66,8 +65,7 @@ struct ServerStats {
 class Server {
  public:
   // `tls` (optional) must outlive the server.
-  Server(asio::io_context& io, Handler& handler, ServerLimits limits,
-         asio::ssl::context* tls = nullptr);
+  Server(asio::io_context& io, Handler& handler, ServerLimits limits, TlsContext* tls = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -94,8 +92,8 @@ class Server {
 };
 
 // Builds a TLS server context from PEM files (certificate chain and private
-// key); TLS 1.2 or later only.
-Expected<std::unique_ptr<asio::ssl::context>> make_tls_context(const std::string& cert_file,
-                                                               const std::string& key_file);
+// key); TLS 1.2 or later only. Fails in a build without TLS.
+Expected<std::unique_ptr<TlsContext>> make_tls_context(const std::string& cert_file,
+                                                       const std::string& key_file);
 
 }  // namespace uda::http

@@ -1,14 +1,11 @@
 #include "sources/http/token_auth.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <memory>
 #include <optional>
 #include <stdexcept>
+
+#include "sources/http/crypto.hpp"
 
 namespace uda::http {
 namespace {
@@ -19,35 +16,10 @@ constexpr std::string_view kHashFormatHint =
 
 using Digest = std::array<unsigned char, 32>;
 
-[[noreturn]] void throw_openssl(const char* what) {
-  const unsigned long code = ERR_get_error();
-  std::array<char, 256> buf{};
-  if (code != 0) ERR_error_string_n(code, buf.data(), buf.size());
-  throw std::runtime_error(std::string("token auth: ") + what + " failed" +
-                           (code != 0 ? std::string(": ") + buf.data() : std::string()));
-}
-
-void random_bytes(unsigned char* out, std::size_t n) {
-  if (RAND_bytes(out, static_cast<int>(n)) != 1) throw_openssl("RAND_bytes");
-}
-
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
 // SHA-256(salt || token), fed in two parts so the token is never copied.
 Digest salted_digest(const std::array<unsigned char, 16>& salt, std::string_view token) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
-  if (!ctx) throw_openssl("EVP_MD_CTX_new");
-  Digest out{};
-  unsigned int len = 0;
-  if (EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), salt.data(), salt.size()) != 1 ||
-      EVP_DigestUpdate(ctx.get(), token.data(), token.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1 || len != out.size()) {
-    throw_openssl("SHA-256");
-  }
-  return out;
+  const std::string_view salt_bytes(reinterpret_cast<const char*>(salt.data()), salt.size());
+  return crypto::sha256({salt_bytes, token});
 }
 
 std::string base64url(const unsigned char* data, std::size_t n) {
@@ -143,16 +115,16 @@ bool is_token68(std::string_view s) {
 
 std::string new_token() {
   std::array<unsigned char, 32> bytes{};
-  random_bytes(bytes.data(), bytes.size());
+  crypto::random_bytes(bytes.data(), bytes.size());
   std::string token(kTokenPrefix);
   token += base64url(bytes.data(), bytes.size());
-  OPENSSL_cleanse(bytes.data(), bytes.size());
+  crypto::cleanse(bytes.data(), bytes.size());
   return token;
 }
 
 TokenHash hash_token(std::string_view token) {
   TokenHash h;
-  random_bytes(h.salt.data(), h.salt.size());
+  crypto::random_bytes(h.salt.data(), h.salt.size());
   h.digest = salted_digest(h.salt, token);
   return h;
 }
@@ -200,8 +172,8 @@ const ApiToken* TokenVerifier::verify(std::string_view presented) const {
   const ApiToken* match = nullptr;
   for (const ApiToken& token : tokens_) {
     Digest d = salted_digest(token.hash.salt, presented);
-    const bool equal = CRYPTO_memcmp(d.data(), token.hash.digest.data(), d.size()) == 0;
-    OPENSSL_cleanse(d.data(), d.size());
+    const bool equal = crypto::equal_constant_time(d.data(), token.hash.digest.data(), d.size());
+    crypto::cleanse(d.data(), d.size());
     if (equal && match == nullptr) match = &token;
   }
   return match;

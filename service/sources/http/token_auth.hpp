@@ -30,7 +30,7 @@ struct TokenHash {
   bool operator==(const TokenHash&) const = default;
 };
 
-// "uda_" + 43 base64url characters (32 random bytes from RAND_bytes). Throws
+// "uda_" + 43 base64url characters (32 random bytes from crypto::random_bytes). Throws
 // std::runtime_error if the system has no randomness to give: never a weak token.
 std::string new_token();
 

@@ -32,6 +32,9 @@
 #ifdef __linux__
 #include <sys/inotify.h>
 #endif
+#ifdef _WIN32
+#include <windows.h>
+#endif
 
 namespace uda {
 namespace {
@@ -311,15 +314,28 @@ Status write_new_file(const fs::path& p, const std::string& text, bool& exists) 
   }
   return Status::Ok();
 #else
-  std::error_code ec;
-  if (fs::symlink_status(p, ec).type() != fs::file_type::not_found) {
-    exists = true;
-    return Error{fmt::format("{} already exists", p.string())};
+  // CREATE_NEW fails when the name exists (a file, a folder or a link).
+  HANDLE h = ::CreateFileW(p.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL,
+                           nullptr);
+  if (h == INVALID_HANDLE_VALUE) {
+    const DWORD err = ::GetLastError();
+    exists = err == ERROR_FILE_EXISTS || err == ERROR_ALREADY_EXISTS;
+    return Error{fmt::format("cannot create {}: {}", p.string(),
+                             std::system_category().message(static_cast<int>(err)))};
   }
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) return Error{fmt::format("cannot write {}", p.string())};
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const auto chunk = static_cast<DWORD>(std::min<std::size_t>(text.size() - done, 1U << 20));
+    DWORD n = 0;
+    if (::WriteFile(h, text.data() + done, chunk, &n, nullptr) == 0) {
+      const DWORD err = ::GetLastError();
+      ::CloseHandle(h);
+      return Error{fmt::format("cannot write {}: {}", p.string(),
+                               std::system_category().message(static_cast<int>(err)))};
+    }
+    done += n;
+  }
+  if (::CloseHandle(h) == 0) return Error{fmt::format("cannot write {}", p.string())};
   return Status::Ok();
 #endif
 }
@@ -341,7 +357,17 @@ Status rename_no_replace(const fs::path& from, const fs::path& to, bool& exists)
   }
   // The filesystem cannot do RENAME_NOREPLACE (some network filesystems):
   // check, then rename. Only this agent writes into processed/ and rejected/.
+#elif defined(_WIN32)
+  // MoveFileExW without MOVEFILE_REPLACE_EXISTING never replaces a file.
+  if (::MoveFileExW(from.c_str(), to.c_str(), 0) != 0) return Status::Ok();
+  const DWORD err = ::GetLastError();
+  if (err == ERROR_ALREADY_EXISTS || err == ERROR_FILE_EXISTS) {
+    exists = true;
+    return Error{fmt::format("{} already exists", to.string())};
+  }
+  return Error{std::system_category().message(static_cast<int>(err))};
 #endif
+#ifndef _WIN32
   std::error_code ec;
   if (fs::symlink_status(to, ec).type() != fs::file_type::not_found) {
     exists = true;
@@ -350,6 +376,7 @@ Status rename_no_replace(const fs::path& from, const fs::path& to, bool& exists)
   fs::rename(from, to, ec);
   if (ec) return Error{ec.message()};
   return Status::Ok();
+#endif
 }
 
 // "x.json" + 2 -> "x.2.json" (names here always have an extension).

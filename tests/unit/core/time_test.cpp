@@ -32,6 +32,19 @@ TEST(Time, Iso8601RejectsAmbiguousOrMalformed) {
   EXPECT_FALSE(parse_iso8601(""));
 }
 
+TEST(Time, HttpDates) {
+  EXPECT_EQ(parse_http_date("Wed, 25 Nov 2026 10:00:30 GMT"),
+            parse_iso8601("2026-11-25T10:00:30Z"));
+  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            parse_iso8601("1994-11-06T08:49:37Z"));
+  EXPECT_FALSE(parse_http_date("Wed, 25 Nov 2026 10:00:30 UTC"));
+  EXPECT_FALSE(parse_http_date("Xyz, 25 Nov 2026 10:00:30 GMT"));
+  EXPECT_FALSE(parse_http_date("Wed, 25 Foo 2026 10:00:30 GMT"));
+  EXPECT_FALSE(parse_http_date("Wed, 32 Nov 2026 10:00:30 GMT"));
+  EXPECT_FALSE(parse_http_date("Wednesday, 25-Nov-26 10:00:30 GMT"));
+  EXPECT_FALSE(parse_http_date(""));
+}
+
 TEST(Time, Durations) {
   EXPECT_EQ(parse_duration("250ms"), Millis(250));
   EXPECT_EQ(parse_duration("5s"), Millis(5000));

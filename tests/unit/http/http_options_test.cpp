@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sources/http/tls_support.hpp"
 #include "sources/http/token_auth.hpp"
 
 namespace uda::http {
@@ -23,20 +24,22 @@ std::string error_of(const std::string& text) {
 
 TEST(HttpOptions, DefaultsAndEverySetting) {
   const std::string hash = to_string(hash_token("uda_secret"));
-  auto o = parse(
-      "http:\n  listen: 0.0.0.0:9443\n  tls: {cert: tls/c.pem, key: /k.pem}\n"
-      "  tokens:\n    - {name: osd-ts, hash: '" +
-      hash +
-      "', kinds: [osd, manual]}\n"
-      "  max_batch: 50\n  max_body: 64KiB\n  max_header: 4KiB\n  read_timeout: 5s\n"
-      "  idle_timeout: 1m\n  max_connections: 10\n"
-      "  rate_limit: {per_second: 20, burst: 40}\n");
+  // A build without TLS (Windows, for now) refuses http.tls: see TlsNeedsATlsBuild.
+  const std::string tls = kTlsAvailable ? "  tls: {cert: tls/c.pem, key: /k.pem}\n" : "";
+  auto o = parse("http:\n  listen: 0.0.0.0:9443\n" + tls +
+                 "  tokens:\n    - {name: osd-ts, hash: '" + hash +
+                 "', kinds: [osd, manual]}\n"
+                 "  max_batch: 50\n  max_body: 64KiB\n  max_header: 4KiB\n  read_timeout: 5s\n"
+                 "  idle_timeout: 1m\n  max_connections: 10\n"
+                 "  rate_limit: {per_second: 20, burst: 40}\n");
   ASSERT_TRUE(o) << o.error().message;
   EXPECT_TRUE(o->enabled);
   EXPECT_EQ(o->address, "0.0.0.0");
   EXPECT_EQ(o->port, 9443);
-  EXPECT_EQ(o->tls_cert, "/etc/uda/tls/c.pem");
-  EXPECT_EQ(o->tls_key, "/k.pem");
+  if (kTlsAvailable) {
+    EXPECT_EQ(o->tls_cert, "/etc/uda/tls/c.pem");
+    EXPECT_EQ(o->tls_key, "/k.pem");
+  }
   ASSERT_EQ(o->tokens.size(), 1U);
   EXPECT_EQ(o->tokens[0].name, "osd-ts");
   EXPECT_EQ(o->tokens[0].kinds, (std::vector<std::string>{"osd", "manual"}));
@@ -48,7 +51,18 @@ TEST(HttpOptions, DefaultsAndEverySetting) {
   EXPECT_EQ(o->limits.max_connections, 10U);
   EXPECT_EQ(o->rate_per_second, 20);
   EXPECT_EQ(o->rate_burst, 40);
-  EXPECT_EQ(o->local_url(), "https://127.0.0.1:9443");
+  EXPECT_EQ(o->local_url(), kTlsAvailable ? "https://127.0.0.1:9443" : "http://127.0.0.1:9443");
+}
+
+TEST(HttpOptions, TlsNeedsATlsBuild) {
+  const std::string text = "http:\n  allow_anonymous: true\n  tls: {cert: /c.pem, key: /k.pem}\n";
+  if (kTlsAvailable) {
+    auto o = parse(text);
+    ASSERT_TRUE(o) << o.error().message;
+    EXPECT_TRUE(o->tls());
+  } else {
+    EXPECT_HAS(error_of(text), "http.tls: TLS (https) is not in the Windows build yet");
+  }
 }
 
 TEST(HttpOptions, ErrorsSayWhereAndHowToFix) {

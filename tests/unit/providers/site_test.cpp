@@ -665,7 +665,7 @@ INSERT INTO effects(at_ms, resource_id, unique_user_name, source_id, type_id, tr
 
 void write_state(const std::filesystem::path& path, const std::string& sql) {
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open(path.string().c_str(), &db), SQLITE_OK);
   char* err = nullptr;
   const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
   EXPECT_EQ(rc, SQLITE_OK) << (err != nullptr ? err : "");
@@ -675,7 +675,7 @@ void write_state(const std::filesystem::path& path, const std::string& sql) {
 
 std::string meta_value(const std::filesystem::path& path, const std::string& key) {
   sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_open_v2(path.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, nullptr);
   sqlite3_bind_text(st, 1, key.c_str(), -1, SQLITE_TRANSIENT);

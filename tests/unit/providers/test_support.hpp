@@ -2,7 +2,6 @@
 // Helpers shared by the simulated-site tests.
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>

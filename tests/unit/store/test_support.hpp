@@ -2,7 +2,6 @@
 // Helpers shared by the store tests: a private folder, triggers and decisions.
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "core/trigger_json.hpp"
@@ -21,7 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-using ::testing::MatchesRegex;
 
 const fs::path kData = fs::path(UDA_SOURCE_DIR) / "tests" / "data" / "wmi_events";
 
@@ -119,7 +119,7 @@ TEST(Presets, OsdSuccessNeedsTheLastLogonUser) {
     ASSERT_TRUE(r.trigger) << r.skipped_reason;
     EXPECT_TRUE(r.needs_user_lookup);
     const Trigger& t = *r.trigger;
-    EXPECT_THAT(t.id, MatchesRegex("wmi-osd-success-[0-9a-f]{16}"));
+    EXPECT_TRUE(std::regex_match(t.id, std::regex("wmi-osd-success-[0-9a-f]{16}"))) << t.id;
     EXPECT_EQ(t.kind, TriggerKind::Osd);
     EXPECT_FALSE(t.machine.resource_id);
     EXPECT_EQ(t.machine.name, "WKS-0042");
@@ -157,7 +157,7 @@ TEST(Presets, MdmEnrollmentMapsTheRecordedModificationEvent) {
   const auto r = map_event(sub, recorded("mdm_enrollment_event.json"), kNow);
   ASSERT_TRUE(r.trigger) << r.skipped_reason;
   const Trigger& t = *r.trigger;
-  EXPECT_THAT(t.id, MatchesRegex("wmi-mdm-[0-9a-f]{16}"));
+  EXPECT_TRUE(std::regex_match(t.id, std::regex("wmi-mdm-[0-9a-f]{16}"))) << t.id;
   EXPECT_EQ(t.kind, TriggerKind::Enrollment);
   EXPECT_EQ(t.machine.resource_id, 16777307U);
   EXPECT_EQ(t.machine.name, "LT-0107");
