@@ -8,6 +8,7 @@
 
 #include "app/commands.hpp"
 #include "app/logging.hpp"
+#include "platform/service_host/default_paths.hpp"
 
 namespace uda {
 
@@ -18,17 +19,50 @@ int run_cli(int argc, char** argv) {
 
   cli::Global g;
   const char* env_config = std::getenv("UDA_AGENT_CONFIG");
-  std::string config = env_config != nullptr ? env_config : "config/uda-agent.yaml";
+  // Windows: ProgramData\UdaAgent\uda-agent.yaml (what the service uses).
+  const auto platform_config = svc::default_config_path();
+  const std::string default_config =
+      platform_config ? platform_config->string() : std::string("config/uda-agent.yaml");
+  std::string config = env_config != nullptr ? env_config : default_config;
   app.add_option("-c,--config", config,
-                 "Agent configuration file (default: $UDA_AGENT_CONFIG or config/uda-agent.yaml)")
+                 "Agent configuration file (default: $UDA_AGENT_CONFIG or " + default_config + ")")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // a later --config overrides
   app.add_flag("--json", g.json, "Machine-readable JSON output");
 
   std::function<int()> action;
   auto* run = app.add_subcommand("run",
                                  "Run the agent in the foreground until SIGINT/SIGTERM "
-                                 "(SIGHUP reloads the rules)");
-  run->callback([&] { action = [&] { return cli::cmd_run(g); }; });
+                                 "(SIGHUP reloads the rules); on Windows also as the service");
+  run->callback([&] { action = [&] { return cli::cmd_run_service(g); }; });
+
+  cli::ServiceArgs service_args;
+  auto* service = app.add_subcommand(
+      "service", "Manage the Windows service UdaAgent (Windows only; needs an elevated prompt)");
+  service->require_subcommand(1);
+  auto* svc_install = service->add_subcommand(
+      "install",
+      "Create the service (delayed auto-start, restart on failure, preshutdown) and its Event "
+      "Log source; a --config given here goes into the service's command line");
+  svc_install->add_option("--account", service_args.account,
+                          "Group managed service account DOMAIN\\name$ (default: the virtual "
+                          "account NT SERVICE\\UdaAgent)");
+  svc_install->add_option("--preshutdown-timeout", service_args.preshutdown_timeout,
+                          "How long Windows waits for the agent at shutdown (default 30s)");
+  auto* svc_uninstall =
+      service->add_subcommand("uninstall", "Stop and delete the service and its Event Log source");
+  auto* svc_start = service->add_subcommand("start", "Start the service and wait until it runs");
+  auto* svc_stop = service->add_subcommand("stop", "Stop the service and wait until it stopped");
+  auto* svc_status = service->add_subcommand("status", "Show the service's state, pid, exit code");
+  for (auto* sub : {svc_uninstall, svc_start, svc_stop}) {
+    sub->add_option("--wait", service_args.wait, "Wait at most this long (default 30s)");
+  }
+  for (auto* sub : {svc_install, svc_uninstall, svc_start, svc_stop, svc_status}) {
+    sub->callback([&, sub] {
+      service_args.action = sub->get_name();
+      service_args.config_given = app.count("--config") > 0 || env_config != nullptr;
+      action = [&] { return cli::cmd_service(g, service_args); };
+    });
+  }
 
   auto* check = app.add_subcommand("check-config",
                                    "Validate the configuration, rules and site "
@@ -136,6 +170,13 @@ int run_cli(int argc, char** argv) {
   rel_list->add_option("-m,--machine", rel_machine, "Only this ResourceID");
   rel_list->callback([&] { action = [&] { return cli::cmd_relationships_list(g, rel_machine); }; });
 
+#ifdef _WIN32
+  if (argc <= 1) {
+    // The SCM starts the service's image path; without arguments, be the service.
+    g.config_path = config;
+    return cli::cmd_service_main_only(g);
+  }
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -21,7 +21,22 @@ struct Global {
 };
 
 int cmd_run(const Global& g);
+// `run`: on Windows offers the process to the SCM first (ServiceHost) and
+// runs in the console when it was not started by the SCM; elsewhere cmd_run.
+int cmd_run_service(const Global& g);
+// Windows, no command given: the SCM's way of starting us; else exit 2.
+int cmd_service_main_only(const Global& g);
 int cmd_check_config(const Global& g);
+
+// `service install|uninstall|start|stop|status` (Windows only; exit 2 elsewhere).
+struct ServiceArgs {
+  std::string action;
+  std::string account;              // install: DOMAIN\gmsa$ (default NT SERVICE\UdaAgent)
+  std::string preshutdown_timeout;  // install: e.g. "30s"
+  std::string wait;                 // start/stop/uninstall: e.g. "30s"
+  bool config_given = false;        // install: put --config into the service's command line
+};
+int cmd_service(const Global& g, const ServiceArgs& a);
 
 struct ExplainArgs {
   std::string trigger_file;  // path or "-"
