@@ -2,6 +2,10 @@
 
 #include "providers/adminservice/adminservice_provider.hpp"
 #include "providers/simulated/simulated_provider.hpp"
+#ifdef _WIN32
+#include "providers/wmi/com_session.hpp"
+#include "providers/wmi/wmi_provider.hpp"
+#endif
 
 namespace uda {
 
@@ -20,7 +24,12 @@ Expected<std::unique_ptr<Provider>> make_provider(const ProviderConfig& config,
       return std::unique_ptr<Provider>(std::move(*p));
     }
     case ProviderType::Wmi:
+#ifdef _WIN32
+      return std::unique_ptr<Provider>(std::make_unique<wmi::WmiProvider>(
+          config.wmi, wmi::com_session_factory(config.wmi.timeout)));
+#else
       break;
+#endif
   }
   return Error{"provider.type: not supported by this build"};
 }

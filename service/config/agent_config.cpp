@@ -235,9 +235,19 @@ Expected<AgentConfig> load_config_text(const std::string& text, const std::strin
     if (!opts) return opts.error();
     cfg.provider.adminservice = std::move(*opts);
   } else if (*type == "wmi") {
+    // Validated everywhere (check-config on Linux can vet a Windows config),
+    // used only where WMI exists.
+    const auto w = p["wmi"];
+    auto opts = w ? wmi::parse_options(doc, w) : Expected<wmi::Options>(wmi::Options{});
+    if (!opts) return opts.error();
+#ifdef _WIN32
+    cfg.provider.type = ProviderType::Wmi;
+    cfg.provider.wmi = std::move(*opts);
+#else
     return yaml::error_at(doc, type_node, "provider.type",
                           "'wmi' needs the Windows build of uda-agent (WMI is a Windows API); on "
                           "Linux use adminservice");
+#endif
   } else {
     return yaml::error_at(doc, type_node, "provider.type",
                           fmt::format("'{}' is not one of simulated, adminservice, wmi", *type));

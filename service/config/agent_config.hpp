@@ -13,6 +13,7 @@
 #include "dispatch/circuit_breaker.hpp"
 #include "providers/adminservice/options.hpp"
 #include "providers/simulated/options.hpp"
+#include "providers/wmi/options.hpp"
 #include "sources/http/http_options.hpp"
 #include "sources/spool/spool_options.hpp"
 #include "sources/usage/usage_options.hpp"
@@ -39,6 +40,7 @@ struct ProviderConfig {
   ProviderType type = ProviderType::Simulated;
   SimulatedOptions simulated;
   adminservice::Options adminservice;
+  wmi::Options wmi;  // parsed everywhere; used by the Windows build
 };
 
 struct DispatcherConfig {

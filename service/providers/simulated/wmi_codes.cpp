@@ -14,7 +14,7 @@ struct CodeInfo {
   bool transient;
 };
 
-constexpr std::array<CodeInfo, 19> kCodes{{
+constexpr std::array<CodeInfo, 25> kCodes{{
     {kRpcServerUnavailable, "RPC_S_SERVER_UNAVAILABLE", true},
     {kRpcCallFailedDne, "RPC_S_CALL_FAILED_DNE", true},
     {kRpcCallFailed, "RPC_S_CALL_FAILED", true},
@@ -34,6 +34,12 @@ constexpr std::array<CodeInfo, 19> kCodes{{
     {kInvalidParameter, "WBEM_E_INVALID_PARAMETER", false},
     {kInvalidNamespace, "WBEM_E_INVALID_NAMESPACE", false},
     {kInvalidClass, "WBEM_E_INVALID_CLASS", false},
+    {kProviderFailure, "WBEM_E_PROVIDER_FAILURE", false},
+    {kNotSupported, "WBEM_E_NOT_SUPPORTED", false},
+    {kInvalidQuery, "WBEM_E_INVALID_QUERY", false},
+    {kInvalidMethod, "WBEM_E_INVALID_METHOD", false},
+    {kInvalidMethodParameters, "WBEM_E_INVALID_METHOD_PARAMETERS", false},
+    {kEAccessDenied, "E_ACCESSDENIED", false},
 }};
 
 }  // namespace

@@ -25,13 +25,19 @@ inline constexpr std::uint32_t kOutOfMemory = 0x80041006;           // WBEM_E_OU
 inline constexpr std::uint32_t kProviderLoadFailure = 0x80041013;   // WBEM_E_PROVIDER_LOAD_FAILURE
 inline constexpr std::uint32_t kCallCancelled = 0x80041032;         // WBEM_E_CALL_CANCELLED
 // Permanent
-inline constexpr std::uint32_t kFailed = 0x80041001;            // WBEM_E_FAILED
-inline constexpr std::uint32_t kNotFound = 0x80041002;          // WBEM_E_NOT_FOUND
-inline constexpr std::uint32_t kAccessDenied = 0x80041003;      // WBEM_E_ACCESS_DENIED
-inline constexpr std::uint32_t kTypeMismatch = 0x80041005;      // WBEM_E_TYPE_MISMATCH
-inline constexpr std::uint32_t kInvalidParameter = 0x80041008;  // WBEM_E_INVALID_PARAMETER
-inline constexpr std::uint32_t kInvalidNamespace = 0x8004100E;  // WBEM_E_INVALID_NAMESPACE
-inline constexpr std::uint32_t kInvalidClass = 0x80041010;      // WBEM_E_INVALID_CLASS
+inline constexpr std::uint32_t kFailed = 0x80041001;                   // WBEM_E_FAILED
+inline constexpr std::uint32_t kNotFound = 0x80041002;                 // WBEM_E_NOT_FOUND
+inline constexpr std::uint32_t kAccessDenied = 0x80041003;             // WBEM_E_ACCESS_DENIED
+inline constexpr std::uint32_t kTypeMismatch = 0x80041005;             // WBEM_E_TYPE_MISMATCH
+inline constexpr std::uint32_t kInvalidParameter = 0x80041008;         // WBEM_E_INVALID_PARAMETER
+inline constexpr std::uint32_t kInvalidNamespace = 0x8004100E;         // WBEM_E_INVALID_NAMESPACE
+inline constexpr std::uint32_t kInvalidClass = 0x80041010;             // WBEM_E_INVALID_CLASS
+inline constexpr std::uint32_t kProviderFailure = 0x80041004;          // WBEM_E_PROVIDER_FAILURE
+inline constexpr std::uint32_t kNotSupported = 0x8004100C;             // WBEM_E_NOT_SUPPORTED
+inline constexpr std::uint32_t kInvalidQuery = 0x80041017;             // WBEM_E_INVALID_QUERY
+inline constexpr std::uint32_t kInvalidMethod = 0x8004102E;            // WBEM_E_INVALID_METHOD
+inline constexpr std::uint32_t kInvalidMethodParameters = 0x8004102F;  // ..._METHOD_PARAMETERS
+inline constexpr std::uint32_t kEAccessDenied = 0x80070005;            // E_ACCESSDENIED
 
 // "WBEM_E_NOT_FOUND"; "UNKNOWN" for codes not listed above.
 std::string_view code_name(std::uint32_t code);

@@ -1,7 +1,7 @@
 #pragma once
 // The platform boundary of the WMI event source. The Windows implementation
-// (COM: IWbemServices::ExecNotificationQueryAsync on its own thread, packet
-// privacy, reconnect of the IWbemServices) is written against this interface;
+// (com_event_source.hpp: semisynchronous IWbemServices::ExecNotificationQuery
+// on a thread per subscription, packet privacy) is written against this interface;
 // WmiEventWatcher holds the platform-independent logic and is tested on Linux
 // with a fake.
 //
