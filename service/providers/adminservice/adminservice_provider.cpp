@@ -8,9 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/user_account.hpp"
-#include "providers/adminservice/curl_transport.hpp"
 #include "providers/adminservice/odata.hpp"
 #include "providers/adminservice/status_map.hpp"
+#ifdef _WIN32
+#include "providers/adminservice/winhttp_transport.hpp"
+#else
+#include "providers/adminservice/curl_transport.hpp"
+#endif
 
 namespace uda::adminservice {
 
@@ -47,7 +51,11 @@ AdminServiceProvider::~AdminServiceProvider() = default;
 
 Expected<std::unique_ptr<AdminServiceProvider>> AdminServiceProvider::create(
     const Options& options, const TimeSource& time) {
+#ifdef _WIN32
+  auto t = WinHttpTransport::create(options);
+#else
   auto t = CurlTransport::create(options);
+#endif
   if (!t) return t.error();
   return std::make_unique<AdminServiceProvider>(options, std::move(*t), time);
 }

@@ -11,8 +11,9 @@
 //   console usage       GET  SMS_G_System_SYSTEM_CONSOLE_USER?$filter=ResourceID gt n
 //                            &$orderby=ResourceID&$top=k
 //
-// HTTP exchanges block (libcurl), so they run on a small pool of worker
-// threads; each call's coroutine waits on the agent's io_context meanwhile.
+// HTTP exchanges block (libcurl, or WinHTTP on Windows), so they run on a
+// small pool of worker threads; each call's coroutine waits on the agent's
+// io_context meanwhile.
 
 #include <memory>
 #include <string>
@@ -29,7 +30,8 @@ class AdminServiceProvider final : public Provider {
   AdminServiceProvider(Options options, std::unique_ptr<HttpTransport> transport,
                        const TimeSource& time);
   ~AdminServiceProvider() override;
-  // With the libcurl transport.
+  // With the platform's transport: libcurl (curl_transport.hpp), or WinHTTP
+  // on Windows (winhttp_transport.hpp).
   static Expected<std::unique_ptr<AdminServiceProvider>> create(const Options& options,
                                                                 const TimeSource& time);
 
