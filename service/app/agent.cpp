@@ -1,12 +1,12 @@
 #include "app/agent.hpp"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <csignal>
 
 #include "app/agent_metrics.hpp"
 #include "app/provider_factory.hpp"
+#include "core/os.hpp"
 #include "core/time.hpp"
 #include "dispatch/dispatcher.hpp"
 #include "intake/decider.hpp"
@@ -17,6 +17,11 @@
 #include "sources/http/server.hpp"
 #include "sources/spool/spool_watcher.hpp"
 #include "sources/usage/usage_poller.hpp"
+#include "sources/wmi_events/sqlite_bookmark_store.hpp"
+#include "sources/wmi_events/wmi_event_watcher.hpp"
+#ifdef _WIN32
+#include "sources/wmi_events/com_event_source.hpp"
+#endif
 #include "store/group_commit.hpp"
 #include "store/job_store.hpp"
 
@@ -35,13 +40,16 @@ struct Agent::Running {
   std::unique_ptr<metrics::Registry> metrics;
   std::unique_ptr<GroupCommitter> committer;
   std::unique_ptr<AgentMetrics> agent_metrics;
-  std::unique_ptr<asio::ssl::context> tls;
+  std::unique_ptr<http::TlsContext> tls;
   std::unique_ptr<http::TokenVerifier> tokens;
   std::unique_ptr<http::RateLimiter> limiter;
   std::unique_ptr<http::TriggerApi> api;
   std::unique_ptr<http::Server> server;
   std::unique_ptr<SpoolWatcher> spool;
   std::unique_ptr<UsagePoller> usage;
+  std::unique_ptr<EventSource> wmi_source;  // WMI event watcher (Windows)
+  std::unique_ptr<BookmarkStore> wmi_bookmarks;
+  std::unique_ptr<WmiEventWatcher> wmi_events;
   std::string http_url;
   bool stopping = false;
 };
@@ -52,9 +60,7 @@ Agent::~Agent() = default;
 namespace {
 
 std::string owner_id() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "localhost");
-  return fmt::format("{}:{}:{}", host, ::getpid(), to_unix_ms(now_ms()));
+  return fmt::format("{}:{}:{}", os::host_name(), os::process_id(), to_unix_ms(now_ms()));
 }
 
 }  // namespace
@@ -73,6 +79,7 @@ int Agent::run() {
   std::filesystem::create_directories(config_.store.path.parent_path(), ec);
   auto lock = InstanceLock::acquire(config_.store.path.string() + ".lock");
   if (!lock) {
+    store_locked_ = true;
     spdlog::critical("{}", lock.error().message);
     return 3;
   }
@@ -171,7 +178,7 @@ int Agent::run() {
       UDA_VERSION, config_.store.path.string(), config_.rules.path.string(), r.provider->name(),
       config_.dispatcher.concurrency, r.http_url.empty() ? std::string("off") : r.http_url,
       r.spool ? config_.spool.dir.string() : std::string("off"), r.usage ? "on" : "off",
-      ::getpid());
+      os::process_id());
   if (on_ready_) on_ready_();
   if (stop_requested_) request_stop();
 
@@ -204,6 +211,7 @@ Awaitable<void> Agent::stop_sequence() {
   if (r.server) r.server->stop();
   if (r.spool) r.spool->stop();
   if (r.usage) r.usage->stop();
+  if (r.wmi_events) r.wmi_events->stop();
   if (r.committer) r.committer->stop();
   r.decider->stop();
   r.purge_timer->cancel();
@@ -225,7 +233,8 @@ Awaitable<void> Agent::stop_sequence() {
 Status Agent::start_inbound() {
   auto& r = *running_;
   r.metrics = std::make_unique<metrics::Registry>();
-  if (config_.http.enabled || config_.spool.enabled || config_.usage.enabled) {
+  if (config_.http.enabled || config_.spool.enabled || config_.usage.enabled ||
+      config_.wmi_events.enabled) {
     Decider* decider = r.decider.get();
     r.committer = std::make_unique<GroupCommitter>(
         *r.store, static_cast<std::size_t>(config_.intake.commit_batch),
@@ -294,6 +303,30 @@ Status Agent::start_inbound() {
         config_.usage.interval.count() / 1000, config_.usage.page_size,
         config_.usage.max_queries_per_minute, config_.usage.state_path.string());
   }
+#ifdef _WIN32
+  if (config_.wmi_events.enabled) {
+    // Events from the SMS Provider the WMI provider talks to (this machine
+    // with the other providers).
+    const bool wmi = config_.provider.type == ProviderType::Wmi;
+    r.wmi_source =
+        std::make_unique<ComEventSource>(wmi ? config_.provider.wmi.server : ".",
+                                         wmi ? config_.provider.wmi.timeout : Millis(60'000));
+    auto bookmarks = SqliteBookmarkStore::open(default_bookmark_path(config_.store.path));
+    if (!bookmarks) return bookmarks.error();
+    r.wmi_bookmarks = std::move(*bookmarks);
+    GroupCommitter* committer = r.committer.get();
+    r.wmi_events = std::make_unique<WmiEventWatcher>(
+        io_, config_.wmi_events, *r.wmi_source, *r.wmi_bookmarks,
+        [committer](std::vector<Trigger> t, WmiEventWatcher::Done done) {
+          committer->submit(std::move(t), std::move(done));
+        },
+        r.time);
+    if (auto st = r.wmi_events->start(); !st) return st;
+    spdlog::info("wmi_events: {} subscriptions, bookmarks in {}",
+                 config_.wmi_events.subscriptions.size(),
+                 default_bookmark_path(config_.store.path).string());
+  }
+#endif
   return Status::Ok();
 }
 

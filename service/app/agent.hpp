@@ -30,6 +30,9 @@ class Agent {
   void request_reload();
   // Called once the agent accepts and dispatches work (after start-up).
   void on_ready(std::function<void()> cb) { on_ready_ = std::move(cb); }
+  // After run() returned 3: true when the store's instance lock could not be
+  // taken (normally another agent runs on the same store).
+  bool store_locked() const { return store_locked_; }
 
  private:
   struct Running;
@@ -44,6 +47,7 @@ class Agent {
   std::unique_ptr<Running> running_;
   std::atomic<bool> stop_requested_{false};
   std::function<void()> on_ready_;
+  bool store_locked_ = false;
 };
 
 }  // namespace uda
