@@ -83,65 +83,16 @@ struct CurlTransport::Handles {
   }
 };
 
-namespace {
-
-struct FileStamp {
-  std::filesystem::file_time_type mtime{};
-  std::uintmax_t size = 0;
-  bool ok = false;
-};
-
-FileStamp stamp(const std::filesystem::path& p) {
-  std::error_code ec;
-  FileStamp s;
-  s.mtime = std::filesystem::last_write_time(p, ec);
-  if (ec) return s;
-  s.size = std::filesystem::file_size(p, ec);
-  s.ok = !ec;
-  return s;
-}
-
-}  // namespace
-
-CurlTransport::CurlTransport(Options options, std::string secret)
-    : options_(std::move(options)), secret_(std::move(secret)), handles_(new Handles) {
-  if (options_.auth == Auth::Bearer) {
-    const auto st = stamp(options_.token_file);
-    secret_mtime_ = st.mtime;
-    secret_size_ = st.size;
-  }
-}
-
-std::string CurlTransport::current_secret() {
-  std::lock_guard lock(secret_mu_);
-  if (options_.auth == Auth::Bearer) {
-    const auto st = stamp(options_.token_file);
-    if (st.ok && (st.mtime != secret_mtime_ || st.size != secret_size_)) {
-      if (auto s = read_secret(options_.token_file); s && !s->empty()) {
-        secret_ = std::move(*s);
-        secret_mtime_ = st.mtime;
-        secret_size_ = st.size;
-      }
-    }
-  }
-  return secret_;
-}
+CurlTransport::CurlTransport(Options options, std::unique_ptr<Credential> credential)
+    : options_(std::move(options)), credential_(std::move(credential)), handles_(new Handles) {}
 
 CurlTransport::~CurlTransport() = default;
 
 Expected<std::unique_ptr<CurlTransport>> CurlTransport::create(const Options& options) {
   std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  std::string secret;
-  if (options.auth == Auth::Ntlm) {
-    auto s = read_secret(options.password_file);
-    if (!s) return Error{"provider.adminservice.password_file: " + s.error().message};
-    secret = std::move(*s);
-  } else if (options.auth == Auth::Bearer) {
-    auto s = read_secret(options.token_file);
-    if (!s) return Error{"provider.adminservice.token_file: " + s.error().message};
-    secret = std::move(*s);
-  }
-  return std::unique_ptr<CurlTransport>(new CurlTransport(options, std::move(secret)));
+  auto credential = Credential::load(options);
+  if (!credential) return credential.error();
+  return std::unique_ptr<CurlTransport>(new CurlTransport(options, std::move(*credential)));
 }
 
 HttpResponse CurlTransport::send(const HttpRequest& request) {
@@ -154,7 +105,7 @@ HttpResponse CurlTransport::send(const HttpRequest& request) {
   }
   curl_easy_reset(h);
   Exchange ex;
-  const std::string secret = current_secret();
+  const std::string secret = credential_->current();
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Accept: application/json");
   if (request.method == "POST") {

@@ -5,13 +5,11 @@
 // handle per worker thread keeps connections (and NTLM's connection-bound
 // authentication) alive between calls.
 
-#include <cstdint>
-#include <filesystem>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "core/result.hpp"
+#include "providers/adminservice/credential.hpp"
 #include "providers/adminservice/http_transport.hpp"
 #include "providers/adminservice/options.hpp"
 
@@ -31,15 +29,10 @@ class CurlTransport final : public HttpTransport {
   static constexpr std::size_t kMaxBody = 32 * 1024 * 1024;
 
  private:
-  CurlTransport(Options options, std::string secret);
-  // The token to send now (bearer: re-read when the file changed).
-  std::string current_secret();
+  CurlTransport(Options options, std::unique_ptr<Credential> credential);
   struct Handles;
   Options options_;
-  std::mutex secret_mu_;
-  std::string secret_;  // password or token; never logged
-  std::filesystem::file_time_type secret_mtime_{};
-  std::uintmax_t secret_size_ = 0;
+  std::unique_ptr<Credential> credential_;  // password or token; never logged
   std::unique_ptr<Handles> handles_;
 };
 

@@ -180,22 +180,6 @@ TransportError read_error(DWORD code) {
                                                                : TransportError::Interrupted;
 }
 
-struct FileStamp {
-  std::filesystem::file_time_type mtime{};
-  std::uintmax_t size = 0;
-  bool ok = false;
-};
-
-FileStamp stamp(const std::filesystem::path& p) {
-  std::error_code ec;
-  FileStamp s;
-  s.mtime = std::filesystem::last_write_time(p, ec);
-  if (ec) return s;
-  s.size = std::filesystem::file_size(p, ec);
-  s.ok = !ec;
-  return s;
-}
-
 // A header's value, or "" when the answer has none.
 std::string header_value(HINTERNET req, const wchar_t* name) {
   DWORD len = 0;
@@ -221,18 +205,13 @@ DWORD pick_scheme(DWORD supported, bool prefer_ntlm) {
 
 }  // namespace
 
-WinHttpTransport::WinHttpTransport(Options options, std::string secret, void* session)
+WinHttpTransport::WinHttpTransport(Options options, std::unique_ptr<Credential> credential,
+                                   void* session)
     : options_(std::move(options)),
       session_(session),
       receive_timeout_ms_(static_cast<std::uint32_t>(
           std::clamp<std::int64_t>(options_.timeout.count(), 1, 600'000))),
-      secret_(std::move(secret)) {
-  if (options_.auth == Auth::Bearer) {
-    const auto st = stamp(options_.token_file);
-    secret_mtime_ = st.mtime;
-    secret_size_ = st.size;
-  }
-}
+      credential_(std::move(credential)) {}
 
 WinHttpTransport::~WinHttpTransport() {
   if (session_ != nullptr) WinHttpCloseHandle(session_);
@@ -247,16 +226,8 @@ Expected<std::unique_ptr<WinHttpTransport>> WinHttpTransport::create(const Optio
         "<file>) and remove ca_file",
         options.ca_file.string())};
   }
-  std::string secret;
-  if (options.auth == Auth::Ntlm) {
-    auto s = read_secret(options.password_file);
-    if (!s) return Error{"provider.adminservice.password_file: " + s.error().message};
-    secret = std::move(*s);
-  } else if (options.auth == Auth::Bearer) {
-    auto s = read_secret(options.token_file);
-    if (!s) return Error{"provider.adminservice.token_file: " + s.error().message};
-    secret = std::move(*s);
-  }
+  auto credential = Credential::load(options);
+  if (!credential) return credential.error();
   HINTERNET session =
       WinHttpOpen(L"uda-agent", WINHTTP_ACCESS_TYPE_DEFAULT_PROXY, nullptr, nullptr, 0);
   if (session == nullptr) {
@@ -270,22 +241,7 @@ Expected<std::unique_ptr<WinHttpTransport>> WinHttpTransport::create(const Optio
     return Error{"adminservice: " + error_text("WinHttpSetTimeouts", e)};
   }
   return std::unique_ptr<WinHttpTransport>(
-      new WinHttpTransport(options, std::move(secret), session));
-}
-
-std::string WinHttpTransport::current_secret() {
-  std::lock_guard lock(secret_mu_);
-  if (options_.auth == Auth::Bearer) {
-    const auto st = stamp(options_.token_file);
-    if (st.ok && (st.mtime != secret_mtime_ || st.size != secret_size_)) {
-      if (auto s = read_secret(options_.token_file); s && !s->empty()) {
-        secret_ = std::move(*s);
-        secret_mtime_ = st.mtime;
-        secret_size_ = st.size;
-      }
-    }
-  }
-  return secret_;
+      new WinHttpTransport(options, std::move(*credential), session));
 }
 
 HttpResponse WinHttpTransport::send(const HttpRequest& request) {
@@ -362,7 +318,7 @@ HttpResponse WinHttpTransport::send(const HttpRequest& request) {
       WINHTTP_CALLBACK_FLAG_CONNECT_TO_SERVER | WINHTTP_CALLBACK_FLAG_SEND_REQUEST, 0);
 
   std::wstring secret;
-  if (options_.auth != Auth::Negotiate) secret = widen(current_secret());
+  if (options_.auth != Auth::Negotiate) secret = widen(credential_->current());
   std::wstring headers = L"Accept: application/json\r\n";
   if (request.method == "POST") headers += L"Content-Type: application/json\r\n";
   if (options_.auth == Auth::Bearer) headers += L"Authorization: Bearer " + secret + L"\r\n";

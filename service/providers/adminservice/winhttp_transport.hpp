@@ -33,6 +33,7 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "providers/adminservice/credential.hpp"
 #include "providers/adminservice/http_transport.hpp"
 #include "providers/adminservice/options.hpp"
 
@@ -54,17 +55,12 @@ class WinHttpTransport final : public HttpTransport {
   static constexpr int kMaxAuthRounds = 3;
 
  private:
-  WinHttpTransport(Options options, std::string secret, void* session);
-  // The secret to use now (bearer: re-read when the file changed).
-  std::string current_secret();
+  WinHttpTransport(Options options, std::unique_ptr<Credential> credential, void* session);
 
   Options options_;
   void* session_;  // HINTERNET; void* keeps <windows.h> out of this header
   std::uint32_t receive_timeout_ms_;
-  std::mutex secret_mu_;
-  std::string secret_;  // password or token; never logged
-  std::filesystem::file_time_type secret_mtime_{};
-  std::uintmax_t secret_size_ = 0;
+  std::unique_ptr<Credential> credential_;  // password or token; never logged
 };
 
 }  // namespace uda::adminservice
