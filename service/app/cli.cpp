@@ -16,6 +16,10 @@ int run_cli(int argc, char** argv) {
   CLI::App app{"uda-agent: keeps ConfigMgr user device affinity right, unattended", "uda-agent"};
   app.set_version_flag("--version", std::string("uda-agent ") + UDA_VERSION);
   app.require_subcommand(1);
+  // Global options (--config) may also follow the command: `uda-agent run
+  // --config X` is what `service install` writes into the service's command
+  // line, and what admins type.
+  app.fallthrough();
 
   cli::Global g;
   const char* env_config = std::getenv("UDA_AGENT_CONFIG");

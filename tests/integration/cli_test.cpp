@@ -182,3 +182,20 @@ TEST(Cli, RetryAndCancelWorkWhileTheAgentRuns) {
 
 }  // namespace
 }  // namespace uda::test
+
+namespace uda::test {
+namespace {
+
+// `service install` writes `uda-agent.exe run --config X` into the service's
+// command line: the global --config must be accepted after the command too.
+TEST(Cli, ConfigOptionMayFollowTheCommand) {
+  AgentHarness h("cli-config-after");
+  h.write_config();
+  auto r =
+      h.run_tool({agent_binary().string(), "check-config", "--config", h.config_path().string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("is valid"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace uda::test
