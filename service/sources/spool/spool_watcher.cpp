@@ -18,6 +18,7 @@
 #include <system_error>
 #include <utility>
 
+#include "core/log_text.hpp"
 #include "core/time.hpp"
 #include "core/user_account.hpp"
 #include "sources/spool/spool_file.hpp"
@@ -52,30 +53,6 @@ constexpr std::size_t kMaxLoggedIds = 50;
 
 // ---------------------------------------------------------------------------
 // Text for logs: file names are data from outside.
-
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// key=value: quoted when it holds anything a reader would split on.
-std::string kv(std::string_view s) {
-  auto p = printable(s);
-  if (!p.empty() && p.find_first_of(" =\"\\") == std::string::npos) return p;
-  return "\"" + p + "\"";
-}
 
 std::string join_ids(const std::vector<std::string>& ids) {
   std::string out;
@@ -513,7 +490,7 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
     spdlog::info(
         "spool: watching dir={} poll_interval={} settle={} max_file_size={} "
         "events={}",
-        kv(options.dir.string()), format_duration(options.poll_interval),
+        log_value(options.dir.string()), format_duration(options.poll_interval),
         format_duration(options.settle), options.max_file_size, inotify_on ? "inotify" : "polling");
     return Status::Ok();
   }
@@ -690,7 +667,7 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
         note(name, "ignored", spdlog::level::info,
              fmt::format("spool: file={} outcome=ignored reason=\"not a .json, .yaml or .yml "
                          "file; left where it is\"",
-                         kv(name)));
+                         log_value(name)));
       }
     }
     if (ec) {
@@ -727,18 +704,19 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
         note(name, "symlink", spdlog::level::warn,
              fmt::format("spool: file={} outcome=skipped reason=\"a symbolic link; links are "
                          "never followed: move or copy the file itself into inbox/\"",
-                         kv(name)));
+                         log_value(name)));
         return;
       case EntryKind::Directory:
       case EntryKind::Other:
         note(name, "not-file", spdlog::level::warn,
-             fmt::format("spool: file={} outcome=skipped reason=\"not a regular file\"", kv(name)));
+             fmt::format("spool: file={} outcome=skipped reason=\"not a regular file\"",
+                         log_value(name)));
         return;
       case EntryKind::Error:
         note(name, "stat:" + e.error, spdlog::level::warn,
              fmt::format("spool: file={} outcome=unreadable error=\"{}\" (tried again at the "
                          "next scan)",
-                         kv(name), printable(e.error)));
+                         log_value(name), log_printable(e.error)));
         return;
       case EntryKind::Regular:
         break;
@@ -749,7 +727,7 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
       note(name, "hardlink", spdlog::level::warn,
            fmt::format("spool: file={} outcome=skipped reason=\"has {} hard links; only files "
                        "with one link are read: copy the file into inbox/ instead\"",
-                       kv(name), e.stamp.links));
+                       log_value(name), e.stamp.links));
       return;
     }
     auto& f = files[name];
@@ -777,7 +755,7 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
       note(name, "read:" + r.error, spdlog::level::warn,
            fmt::format("spool: file={} outcome=unreadable error=\"{}\" (left in inbox/; tried "
                        "again at the next scan)",
-                       kv(name), printable(r.error)));
+                       log_value(name), log_printable(r.error)));
       return;
     }
     if (r.content.size() > options.max_file_size) {
@@ -791,8 +769,8 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
         note(name, "waiting", spdlog::level::debug,
              fmt::format("spool: file={} outcome=waiting reason=\"does not parse yet; its "
                          "writer may still be writing (settle {})\" error=\"{}\"",
-                         kv(name), format_duration(options.settle),
-                         printable(parsed.error().message)));
+                         log_value(name), format_duration(options.settle),
+                         log_printable(parsed.error().message)));
         return;
       }
       reject(name, r.stamp, parsed.error().message, std::string(kFormatHint));
@@ -803,7 +781,7 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
       note(name, "waiting-yaml", spdlog::level::debug,
            fmt::format("spool: file={} outcome=waiting reason=\"YAML is taken once unchanged "
                        "for {}\"",
-                       kv(name), format_duration(options.settle)));
+                       log_value(name), format_duration(options.settle)));
       return;
     }
     send(name, r.stamp, std::move(*parsed));
@@ -845,8 +823,8 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
     } catch (const std::exception& ex) {
       files[name].in_flight = false;
       ++counters.files_retried;
-      spdlog::error("spool: file={} outcome=retry error=\"submitting failed: {}\"", kv(name),
-                    printable(ex.what()));
+      spdlog::error("spool: file={} outcome=retry error=\"submitting failed: {}\"", log_value(name),
+                    log_printable(ex.what()));
     }
   }
 
@@ -858,7 +836,7 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
       const auto line = fmt::format(
           "spool: file={} outcome=retry triggers={} error=\"{}\" (left in inbox/; tried again "
           "at the next scan)",
-          kv(name), ids.size(), printable(result.error().message));
+          log_value(name), ids.size(), log_printable(result.error().message));
       // Once per file at warning level; repeats at debug.
       if (noted[name] != "retry") {
         note(name, "retry", spdlog::level::warn, line);
@@ -882,7 +860,7 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
       spdlog::info(
           "spool: file={} outcome=committed triggers={} inserted={} duplicate={} ids={} "
           "note=\"{}\"",
-          kv(name), ids.size(), inserted, duplicate, join_ids(ids),
+          log_value(name), ids.size(), inserted, duplicate, join_ids(ids),
           gone ? "the file was removed from inbox/ while it was committed"
                : "the file changed while it was committed; it stays in inbox/ and is read "
                  "again");
@@ -896,8 +874,8 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
            fmt::format("spool: file={} outcome=committed triggers={} inserted={} duplicate={} "
                        "ids={} error=\"could not move it to processed/: {}\" (left in inbox/; "
                        "reading it again stores nothing twice)",
-                       kv(name), ids.size(), inserted, duplicate, join_ids(ids),
-                       printable(moved.error().message)));
+                       log_value(name), ids.size(), inserted, duplicate, join_ids(ids),
+                       log_printable(moved.error().message)));
       return;
     }
     ++counters.files_accepted;
@@ -905,7 +883,8 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
     noted.erase(name);
     spdlog::info(
         "spool: file={} outcome=processed triggers={} inserted={} duplicate={} ids={} to={}",
-        kv(name), ids.size(), inserted, duplicate, join_ids(ids), kv("processed/" + *moved));
+        log_value(name), ids.size(), inserted, duplicate, join_ids(ids),
+        log_value("processed/" + *moved));
   }
 
   // ---- moves -----------------------------------------------------------------
@@ -957,14 +936,15 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
       note(name, "reject-failed", spdlog::level::err,
            fmt::format("spool: file={} outcome=unmovable problem=\"{}\" error=\"could not move "
                        "it to rejected/: {}\" (left in inbox/)",
-                       kv(name), printable(problem), printable(moved.error().message)));
+                       log_value(name), log_printable(problem),
+                       log_printable(moved.error().message)));
       return;
     }
     ++counters.files_rejected;
     files.erase(name);
     noted.erase(name);
-    spdlog::warn("spool: file={} outcome=rejected to={} error=\"{}\"", kv(name),
-                 kv("rejected/" + *moved), printable(problem));
+    spdlog::warn("spool: file={} outcome=rejected to={} error=\"{}\"", log_value(name),
+                 log_value("rejected/" + *moved), log_printable(problem));
   }
 };
 

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/log_text.hpp"
 #include "dispatch/backoff.hpp"
 #include "sources/usage/query_pacer.hpp"
 #include "sources/usage/usage_state.hpp"
@@ -28,25 +29,6 @@ constexpr std::size_t kMaxSkipLogsPerPage = 20;
 constexpr std::size_t kMaxTriggersPerSubmit = 1000;
 
 using Key = std::pair<std::uint32_t, std::string>;
-
-// Text from the site for a log line: control characters escaped, quotes and
-// backslashes escaped (it goes between double quotes).
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::uint64_t seed_or_random(std::uint64_t seed) {
   return seed != 0 ? seed : std::random_device{}();
@@ -322,7 +304,8 @@ struct UsagePoller::Impl : std::enable_shared_from_this<Impl> {
       if (logged < kMaxSkipLogsPerPage) {
         ++logged;
         spdlog::debug("usage: row skipped resource={} user=\"{}\" reason=\"{}\"", row.resource_id,
-                      printable(row.system_console_user.substr(0, kMaxUserLength)), printable(why));
+                      log_printable(row.system_console_user.substr(0, kMaxUserLength)),
+                      log_printable(why));
       }
     };
     for (const auto& row : page.rows) {
@@ -389,7 +372,7 @@ struct UsagePoller::Impl : std::enable_shared_from_this<Impl> {
         "usage: pass outcome=failed started={} pages={} rows={} changed={} sent={} unchanged={} "
         "skipped={} errors={} after={} error=\"{}\" next={}",
         format_iso8601(cursor.started_at), totals.pages, totals.rows, totals.changed, totals.sent,
-        totals.unchanged, totals.skipped, totals.errors, after, printable(why),
+        totals.unchanged, totals.skipped, totals.errors, after, log_printable(why),
         format_iso8601(next_pass_at(now)));
   }
 
@@ -507,7 +490,7 @@ struct UsagePoller::Impl : std::enable_shared_from_this<Impl> {
       Millis delay = backoff.next_delay(failures);
       if (retry_after) delay = std::max(delay, std::min(*retry_after, options.backoff.cap));
       spdlog::warn("usage: page after={} outcome=retry attempt={} wait={} error=\"{}\"", after,
-                   failures, format_duration(delay), printable(retry_error));
+                   failures, format_duration(delay), log_printable(retry_error));
       const TimePoint until = time.now() + delay;
       if (!co_await sleep_until(until)) co_return;
     }

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <utility>
 
+#include "core/log_text.hpp"
 #include "sources/wmi_events/event_mapping.hpp"
 #include "sources/wmi_events/reconnect_backoff.hpp"
 #include "sources/wmi_events/wmi_datetime.hpp"
@@ -26,30 +27,6 @@ constexpr std::string_view kSiteQuery =
     "SELECT SiteCode FROM SMS_ProviderLocation WHERE ProviderForLocalSite = TRUE";
 // Entries looked at per batch beyond the triggers (skipped events, barriers).
 constexpr std::size_t kMaxEntriesPerBatchFactor = 4;
-
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      out += fmt::format("\\x{:02x}", u);
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// key=value: quoted when it holds anything a reader would split on.
-std::string kv(std::string_view s) {
-  auto p = printable(s);
-  if (!p.empty() && p.find_first_of(" =\"\\") == std::string::npos) return p;
-  return "\"" + p + "\"";
-}
 
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {
   for (auto pos = text.find(from); pos != std::string::npos;
@@ -203,7 +180,7 @@ struct WmiEventWatcher::Impl : std::enable_shared_from_this<WmiEventWatcher::Imp
         subs.emplace(cfg.name, std::move(s));
       }
       if (!cfg.enabled) {
-        spdlog::info("wmi: subscription={} outcome=disabled", kv(cfg.name));
+        spdlog::info("wmi: subscription={} outcome=disabled", log_value(cfg.name));
         continue;
       }
       ++enabled;
@@ -336,8 +313,9 @@ struct WmiEventWatcher::Impl : std::enable_shared_from_this<WmiEventWatcher::Imp
       x.bookmark = bookmark;
     });
     spdlog::info("wmi: subscription={} outcome=subscribed namespace={} bookmark={} resumed={}{}",
-                 kv(name), kv(ns), bookmark ? format_iso8601(*bookmark) : "none", rows.size(),
-                 resume_wql.empty() ? "" : fmt::format(" resume_query={}", kv(resume_wql)));
+                 log_value(name), log_value(ns), bookmark ? format_iso8601(*bookmark) : "none",
+                 rows.size(),
+                 resume_wql.empty() ? "" : fmt::format(" resume_query={}", log_value(resume_wql)));
     for (auto& row : rows) {
       event_arrived(name, as_target_instance(row, s->config.event_class), true);
     }
@@ -387,9 +365,9 @@ struct WmiEventWatcher::Impl : std::enable_shared_from_this<WmiEventWatcher::Imp
     spdlog::log(permanent ? spdlog::level::err : spdlog::level::warn,
                 "wmi: subscription={} outcome=reconnect-wait attempt={} delay={} error=\"{}: "
                 "{}\"{}",
-                kv(s.config.name), s.attempt, format_duration(delay), printable(what),
-                printable(e.message),
-                hint.empty() ? "" : fmt::format(" fix=\"{}\"", printable(hint)));
+                log_value(s.config.name), s.attempt, format_duration(delay), log_printable(what),
+                log_printable(e.message),
+                hint.empty() ? "" : fmt::format(" fix=\"{}\"", log_printable(hint)));
     s.timer->expires_after(delay);
     s.timer->async_wait(
         asio::bind_executor(strand, [w = weak_from_this(), name = s.config.name,
@@ -419,7 +397,7 @@ struct WmiEventWatcher::Impl : std::enable_shared_from_this<WmiEventWatcher::Imp
             "wmi: subscription={} outcome=dropped dropped={} queued={} note=\"the commit queue "
             "is full (max_queue={}); the bookmark is kept where it is, so the next start's "
             "resume query delivers these events again\"",
-            kv(name), dropped, s->queue.size(), options.max_queue);
+            log_value(name), dropped, s->queue.size(), options.max_queue);
       }
       return;
     }
@@ -430,16 +408,17 @@ struct WmiEventWatcher::Impl : std::enable_shared_from_this<WmiEventWatcher::Imp
     e.mark = event_time(s->config, event).value_or(now);
     if (!r.trigger) {
       stat(*s, [](SubscriptionStats& x) { ++x.skipped; });
-      spdlog::info("wmi: subscription={} outcome=skipped{} event={} reason=\"{}\"", kv(name),
-                   resumed ? " resumed=true" : "", kv(wmi_trigger_id(s->config, event)),
-                   printable(r.skipped_reason));
+      spdlog::info("wmi: subscription={} outcome=skipped{} event={} reason=\"{}\"", log_value(name),
+                   resumed ? " resumed=true" : "", log_value(wmi_trigger_id(s->config, event)),
+                   log_printable(r.skipped_reason));
     } else if (r.needs_user_lookup) {
       e.ready = false;
       e.trigger = std::move(r.trigger);
     } else {
       stat(*s, [](SubscriptionStats& x) { ++x.triggers; });
-      spdlog::debug("wmi: subscription={} outcome=mapped trigger={} machine={} user={}", kv(name),
-                    r.trigger->id, kv(r.trigger->machine.describe()), kv(r.trigger->user));
+      spdlog::debug("wmi: subscription={} outcome=mapped trigger={} machine={} user={}",
+                    log_value(name), r.trigger->id, log_value(r.trigger->machine.describe()),
+                    log_value(r.trigger->user));
       e.trigger = std::move(r.trigger);
     }
     const bool lookup = !e.ready;
@@ -492,8 +471,8 @@ struct WmiEventWatcher::Impl : std::enable_shared_from_this<WmiEventWatcher::Imp
         spdlog::warn(
             "wmi: subscription={} outcome=lookup-retry trigger={} attempt={} delay={} "
             "error=\"{}\"",
-            kv(name), e->trigger->id, e->lookup_attempts, format_duration(delay),
-            printable(rows.error().message));
+            log_value(name), e->trigger->id, e->lookup_attempts, format_duration(delay),
+            log_printable(rows.error().message));
         auto timer = std::make_shared<asio::steady_timer>(strand);
         timer->expires_after(delay);
         timer->async_wait(asio::bind_executor(
@@ -512,7 +491,7 @@ struct WmiEventWatcher::Impl : std::enable_shared_from_this<WmiEventWatcher::Imp
       spdlog::error(
           "wmi: subscription={} outcome=skipped trigger={} reason=\"user lookup failed after {} "
           "attempt(s): {}\"",
-          kv(name), e->trigger->id, e->lookup_attempts, printable(rows.error().message));
+          log_value(name), e->trigger->id, e->lookup_attempts, log_printable(rows.error().message));
       e->trigger.reset();
     } else {
       auto r = complete_user_lookup(std::move(*e->trigger), *rows);
@@ -522,12 +501,13 @@ struct WmiEventWatcher::Impl : std::enable_shared_from_this<WmiEventWatcher::Imp
         spdlog::debug(
             "wmi: subscription={} outcome=mapped trigger={} machine={} user={} "
             "user_source=last-logon",
-            kv(name), r.trigger->id, kv(r.trigger->machine.describe()), kv(r.trigger->user));
+            log_value(name), r.trigger->id, log_value(r.trigger->machine.describe()),
+            log_value(r.trigger->user));
         e->trigger = std::move(r.trigger);
       } else {
         stat(*s, [](SubscriptionStats& x) { ++x.skipped; });
-        spdlog::info("wmi: subscription={} outcome=skipped reason=\"{}\"", kv(name),
-                     printable(r.skipped_reason));
+        spdlog::info("wmi: subscription={} outcome=skipped reason=\"{}\"", log_value(name),
+                     log_printable(r.skipped_reason));
       }
     }
     e->ready = true;
@@ -592,7 +572,8 @@ struct WmiEventWatcher::Impl : std::enable_shared_from_this<WmiEventWatcher::Imp
     spdlog::info(
         "wmi: subscription={} outcome=committed triggers={} inserted={} duplicate={} "
         "ids={}{}",
-        kv(name), result->size(), inserted, duplicates, ids, result->size() > listed ? ",..." : "");
+        log_value(name), result->size(), inserted, duplicates, ids,
+        result->size() > listed ? ",..." : "");
     settle(*s, n);
     pump(*s);
   }
@@ -607,8 +588,8 @@ struct WmiEventWatcher::Impl : std::enable_shared_from_this<WmiEventWatcher::Imp
     });
     spdlog::warn(
         "wmi: subscription={} outcome=commit-retry attempt={} delay={} queued={} error=\"{}\"",
-        kv(s.config.name), s.commit_attempt, format_duration(delay), s.queue.size(),
-        printable(e.message));
+        log_value(s.config.name), s.commit_attempt, format_duration(delay), s.queue.size(),
+        log_printable(e.message));
     s.commit_timer->expires_after(delay);
     s.commit_timer->async_wait(asio::bind_executor(
         strand, [w = weak_from_this(), name = s.config.name](const boost::system::error_code& ec) {
@@ -658,12 +639,12 @@ struct WmiEventWatcher::Impl : std::enable_shared_from_this<WmiEventWatcher::Imp
       spdlog::warn(
           "wmi: subscription={} outcome=bookmark-not-saved bookmark={} error=\"{}\" "
           "(tried again at the next commit)",
-          kv(name), format_iso8601(at), printable(st.error().message));
+          log_value(name), format_iso8601(at), log_printable(st.error().message));
       return;
     }
     if (!s->saved || *s->saved < at) s->saved = at;
     stat(*s, [&](SubscriptionStats& x) { x.bookmark = s->saved; });
-    spdlog::debug("wmi: subscription={} outcome=bookmark bookmark={}", kv(name),
+    spdlog::debug("wmi: subscription={} outcome=bookmark bookmark={}", log_value(name),
                   format_iso8601(at));
     if (s->save_again && !stopping) save_bookmark(*s);
   }
