@@ -25,8 +25,20 @@ function(uda_target_warnings target)
 endfunction()
 
 # Declares one library of the service: sources given, include root is service/.
+# With UDA_UNITY_BUILD the library's sources compile as unity batches: Boost.Asio,
+# Beast and spdlog templates are then instantiated and optimised once per batch
+# instead of once per file (CI and release builds; see README, Development).
 function(uda_add_library name)
   add_library(${name} STATIC ${ARGN})
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/service)
   uda_target_warnings(${name})
+  if(UDA_UNITY_BUILD)
+    set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+      # In a unity source every file is an included one, and GCC then reports
+      # each coroutine frame or member whose type is in an anonymous namespace
+      # (-Wsubobject-linkage); the types are file-local either way.
+      target_compile_options(${name} PRIVATE -Wno-subobject-linkage)
+    endif()
+  endif()
 endfunction()

@@ -27,14 +27,40 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   echo "test-windows: creating the Wine prefix $WINEPREFIX" >&2
   mkdir -p "$WINEPREFIX"
   wineboot -i >/dev/null 2>&1
+  # wineboot leaves its own wineserver running for a few seconds, and
+  # `wineserver -p` fails (exit 2) while one runs: wait for it to end.
+  wineserver -w
 fi
-wineserver -p
+# A persistent wineserver for the run. One that is already running for this
+# prefix (started by hand with -p) is kept and used.
+wineserver -p 2>/dev/null || echo "test-windows: using the wineserver already running" >&2
 trap 'wineserver -k >/dev/null 2>&1 || true' EXIT
 wine cmd /c exit </dev/null >/dev/null 2>&1 || true
 echo "test-windows: Wine ready in $((SECONDS - start)) s" >&2
 
+# The WinHTTP tests talk to the Linux fake AdminService
+# (tests/windows/adminservice/run-with-fake.sh starts it). It is a native Linux
+# program: UDA_FAKE_ADMINSERVICE names it, or the one from the ci or dev build
+# is used. Without it those tests skip and say so.
+fake=${UDA_FAKE_ADMINSERVICE:-}
+if [ -z "$fake" ]; then
+  for d in build/ci build/dev; do
+    if [ -x "$d/tests/tools/fake_adminservice/fake-adminservice" ]; then
+      fake=$d/tests/tools/fake_adminservice/fake-adminservice
+      break
+    fi
+  done
+fi
+run=()
+if [ -n "$fake" ]; then
+  run=(tests/windows/adminservice/run-with-fake.sh "$fake" --)
+else
+  echo "test-windows: no Linux fake-adminservice built (cmake --build --preset ci" \
+    "--target fake-adminservice); the WinHTTP tests will skip" >&2
+fi
+
 start=$SECONDS
 status=0
-ctest --preset windows-cross "$@" || status=$?
+"${run[@]}" ctest --preset windows-cross "$@" || status=$?
 echo "test-windows: ctest under Wine took $((SECONDS - start)) s" >&2
 exit "$status"

@@ -4,12 +4,10 @@
 
 #include <cctype>
 #include <charconv>
-#include <ctime>
 
 namespace uda {
-namespace {
 
-// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+// Howard Hinnant's days_from_civil.
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   y -= m <= 2 ? 1 : 0;
   const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -18,6 +16,35 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
+
+CivilTime to_civil_utc(TimePoint t) {
+  const std::int64_t ms = to_unix_ms(t);
+  std::int64_t days = ms / 86'400'000;
+  std::int64_t in_day = ms % 86'400'000;
+  if (in_day < 0) {
+    in_day += 86'400'000;
+    days -= 1;
+  }
+  // Howard Hinnant's civil_from_days.
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  CivilTime c;
+  c.day = doy - (153 * mp + 2) / 5 + 1;
+  c.month = mp < 10 ? mp + 3 : mp - 9;
+  c.year = static_cast<std::int64_t>(yoe) + era * 400 + (c.month <= 2 ? 1 : 0);
+  const auto rest = static_cast<unsigned>(in_day);
+  c.hour = rest / 3'600'000;
+  c.minute = rest / 60'000 % 60;
+  c.second = rest / 1000 % 60;
+  c.millisecond = rest % 1000;
+  return c;
+}
+
+namespace {
 
 bool read_int(std::string_view s, std::size_t pos, std::size_t len, int& out) {
   if (pos + len > s.size()) return false;
@@ -31,22 +58,9 @@ bool read_int(std::string_view s, std::size_t pos, std::size_t len, int& out) {
 }  // namespace
 
 std::string format_iso8601(TimePoint t) {
-  const std::int64_t ms = to_unix_ms(t);
-  std::int64_t secs = ms / 1000;
-  std::int64_t frac = ms % 1000;
-  if (frac < 0) {
-    frac += 1000;
-    secs -= 1;
-  }
-  const std::time_t tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-#ifdef _WIN32
-  gmtime_s(&tm, &tt);
-#else
-  gmtime_r(&tt, &tm);
-#endif
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  const CivilTime c = to_civil_utc(t);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.year, c.month, c.day, c.hour,
+                     c.minute, c.second, c.millisecond);
 }
 
 std::optional<TimePoint> parse_iso8601(std::string_view s) {

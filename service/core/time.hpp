@@ -24,6 +24,22 @@ inline TimePoint from_unix_ms(std::int64_t ms) {
   return TimePoint(Millis(ms));
 }
 
+// A UTC calendar date and time of day, proleptic Gregorian. Computed with
+// Howard Hinnant's civil-date algorithms, not gmtime: the C runtime's gmtime_s
+// on Windows refuses times before 1970.
+struct CivilTime {
+  std::int64_t year = 1970;
+  unsigned month = 1;  // 1..12
+  unsigned day = 1;    // 1..31
+  unsigned hour = 0;
+  unsigned minute = 0;
+  unsigned second = 0;
+  unsigned millisecond = 0;
+};
+CivilTime to_civil_utc(TimePoint t);
+// Days since 1970-01-01 of a proleptic Gregorian date (negative before it).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
+
 // "2026-11-24T18:57:13.123Z"
 std::string format_iso8601(TimePoint t);
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)" and the same with ' ' for 'T'.

@@ -133,11 +133,11 @@ std::optional<int> parse_clock(std::string_view s) {
 }
 
 std::optional<std::size_t> parse_day(std::string_view s) {
-  static constexpr std::array<std::string_view, 7> kDays{"mon", "tue", "wed", "thu",
-                                                         "fri", "sat", "sun"};
+  static constexpr std::array<std::string_view, 7> kDayNames{"mon", "tue", "wed", "thu",
+                                                             "fri", "sat", "sun"};
   const std::string l = ascii_lower(trim(s));
-  for (std::size_t i = 0; i < kDays.size(); ++i) {
-    if (l == kDays[i] || (l.size() > 3 && l.substr(0, 3) == kDays[i])) return i;
+  for (std::size_t i = 0; i < kDayNames.size(); ++i) {
+    if (l == kDayNames[i] || (l.size() > 3 && l.substr(0, 3) == kDayNames[i])) return i;
   }
   return std::nullopt;
 }

@@ -21,12 +21,6 @@ namespace fs = std::filesystem;
 
 const std::string kToken = "cmg-token-for-tests-7f3a";
 
-std::string user(int i) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "CONTOSO\\user%03d", i);
-  return buf;
-}
-
 fs::path integration_site() {
   return fs::path(UDA_SOURCE_DIR) / "tests/data/integration/site.yaml";
 }

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -14,6 +15,13 @@
 #include <vector>
 
 namespace uda::test {
+
+// Users CONTOSO\user001..user040 exist in tests/data/integration/site.yaml.
+inline std::string user(int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "CONTOSO\\user%03d", i);
+  return buf;
+}
 
 struct CommandResult {
   int exit_code = -1;

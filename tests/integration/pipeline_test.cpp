@@ -16,13 +16,7 @@ namespace {
 using nlohmann::json;
 
 // Devices 16777220..16777259 (WKS-0001..) and users CONTOSO\user001..user040
-// exist in tests/data/integration/site.yaml.
-std::string user(int i) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "CONTOSO\\user%03d", i);
-  return buf;
-}
-
+// (test::user) exist in tests/data/integration/site.yaml.
 json trigger(const std::string& id, const std::string& kind, std::uint32_t machine,
              const std::string& u, json attributes = json::object()) {
   return json{{"id", id},

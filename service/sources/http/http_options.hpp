@@ -27,7 +27,7 @@
 
 #include "core/result.hpp"
 #include "core/yaml_util.hpp"
-#include "sources/http/server.hpp"
+#include "sources/http/server_limits.hpp"
 #include "sources/http/token_auth.hpp"
 
 namespace uda::http {

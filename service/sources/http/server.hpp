@@ -18,6 +18,7 @@
 #include "core/asio.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "sources/http/server_limits.hpp"
 #include "sources/http/tls_support.hpp"
 
 namespace uda::http {
@@ -41,16 +42,6 @@ class Handler {
   // call it (the server moves the write onto its own executor), and it may
   // be called after handle() has returned (e.g. once a commit is durable).
   virtual void handle(Request request, const ClientInfo& client, Respond respond) = 0;
-};
-
-struct ServerLimits {
-  std::uint64_t max_header = 8 * 1024;
-  std::uint64_t max_body = 1024 * 1024;
-  Millis read_timeout{10'000};  // the whole request, headers and body
-  Millis idle_timeout{30'000};  // waiting for the next request on a kept-alive connection
-  Millis write_timeout{10'000};
-  Millis handshake_timeout{10'000};
-  std::size_t max_connections = 256;
 };
 
 struct ServerStats {

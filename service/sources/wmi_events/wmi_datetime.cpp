@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <cstdint>
-#include <ctime>
 
 namespace uda {
 namespace {
@@ -32,16 +31,6 @@ int days_in_month(int y, int m) {
   return m == 2 && leap(y) ? 29 : kDays[m - 1];
 }
 
-// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 }  // namespace
 
 std::optional<TimePoint> parse_wmi_datetime(std::string_view s) {
@@ -68,22 +57,9 @@ std::optional<TimePoint> parse_wmi_datetime(std::string_view s) {
 }
 
 std::string format_wmi_datetime(TimePoint t) {
-  const std::int64_t ms = to_unix_ms(t);
-  std::int64_t secs = ms / 1000;
-  std::int64_t frac = ms % 1000;
-  if (frac < 0) {
-    frac += 1000;
-    secs -= 1;
-  }
-  const auto tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-#ifdef _WIN32
-  gmtime_s(&tm, &tt);
-#else
-  gmtime_r(&tt, &tm);
-#endif
-  return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}.{:03}000+000", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  const CivilTime c = to_civil_utc(t);
+  return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}.{:03}000+000", c.year, c.month, c.day, c.hour,
+                     c.minute, c.second, c.millisecond);
 }
 
 }  // namespace uda

@@ -53,7 +53,7 @@ struct Keys {
   }
 };
 
-bool valid_name(std::string_view s) {
+bool valid_subscription_name(std::string_view s) {
   if (s.empty() || s.size() > kMaxSubscriptionNameLength) return false;
   if (!std::isalnum(static_cast<unsigned char>(s[0]))) return false;
   for (const char c : s) {
@@ -270,7 +270,7 @@ Expected<Subscription> parse_subscription(const Doc& doc, const YAML::Node& node
   }
   auto name = yaml::as_string(doc, name_node, what + ".name");
   if (!name) return name.error();
-  if (!valid_name(*name)) {
+  if (!valid_subscription_name(*name)) {
     return yaml::error_at(doc, name_node, what + ".name",
                           fmt::format("'{}': 1..{} letters, digits, '-', '_' or '.', starting "
                                       "with a letter or digit",

@@ -17,7 +17,7 @@ std::string cut(std::string s, std::size_t max_chars) {
   return s + "...";
 }
 
-std::string quoted(std::string_view s) {
+std::string quote_for_log(std::string_view s) {
   std::string out = "'";
   for (const char c : s) {
     const auto u = static_cast<unsigned char>(c);
@@ -57,12 +57,12 @@ std::optional<std::string> scalar_text(const WmiValue& v) {
 
 std::string describe(const WmiValue& v, std::size_t max_chars) {
   if (is_null(v)) return "NULL";
-  if (const auto* s = std::get_if<std::string>(&v)) return quoted(cut(*s, max_chars));
+  if (const auto* s = std::get_if<std::string>(&v)) return quote_for_log(cut(*s, max_chars));
   if (const auto* a = std::get_if<std::vector<std::string>>(&v)) {
     std::string out = "[";
     for (std::size_t i = 0; i < a->size(); ++i) {
       if (i) out += ", ";
-      out += quoted((*a)[i]);
+      out += quote_for_log((*a)[i]);
       if (out.size() > max_chars) return cut(out, max_chars) + "]";
     }
     return out + "]";

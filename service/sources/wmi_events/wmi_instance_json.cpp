@@ -9,7 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-bool valid_name(std::string_view name) {
+bool valid_wmi_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxWmiPropertyNameLength) return false;
   for (const char c : name) {
     const auto u = static_cast<unsigned char>(c);
@@ -143,7 +143,7 @@ Expected<WmiInstance> wmi_instance_from_json(const json& j) {
   }
   WmiInstance out;
   const auto cls = j.find("class");
-  if (cls == j.end() || !cls->is_string() || !valid_name(cls->get<std::string>())) {
+  if (cls == j.end() || !cls->is_string() || !valid_wmi_name(cls->get<std::string>())) {
     return Error{"class: required, the WMI class name (e.g. \"SMS_R_System\")"};
   }
   out.class_name = cls->get<std::string>();
@@ -154,10 +154,10 @@ Expected<WmiInstance> wmi_instance_from_json(const json& j) {
     const auto what = "properties." + name;
     if (value.is_object()) {
       // An embedded instance (TargetInstance, PreviousInstance): one level.
-      if (!valid_name(name)) return Error{fmt::format("{}: not a valid property name", what)};
+      if (!valid_wmi_name(name)) return Error{fmt::format("{}: not a valid property name", what)};
       for (const auto& [inner, inner_value] : value.items()) {
         const auto inner_what = what + "." + inner;
-        if (!valid_name(inner)) {
+        if (!valid_wmi_name(inner)) {
           return Error{fmt::format("{}: not a valid property name", inner_what)};
         }
         if (inner_value.is_object()) {
@@ -176,9 +176,9 @@ Expected<WmiInstance> wmi_instance_from_json(const json& j) {
     // A flat name: "Name" or "TargetInstance.Name".
     const auto dot = name.find('.');
     const bool ok = dot == std::string::npos
-                        ? valid_name(name)
-                        : valid_name(std::string_view(name).substr(0, dot)) &&
-                              valid_name(std::string_view(name).substr(dot + 1));
+                        ? valid_wmi_name(name)
+                        : valid_wmi_name(std::string_view(name).substr(0, dot)) &&
+                              valid_wmi_name(std::string_view(name).substr(dot + 1));
     if (!ok) {
       return Error{
           fmt::format("{}: not a valid property name (Name or TargetInstance.Name)", what)};

@@ -62,15 +62,15 @@ TEST(ODataFilter, FormatLiteralRoundTrips) {
   EXPECT_EQ(to_string(FilterOp::Gt), "gt");
 }
 
-struct Bad {
+struct BadFilter {
   std::string filter;
   std::string expected;
 };
-void PrintTo(const Bad& b, std::ostream* os) {
+void PrintTo(const BadFilter& b, std::ostream* os) {
   *os << b.filter;
 }
 
-class ODataFilterRejects : public ::testing::TestWithParam<Bad> {};
+class ODataFilterRejects : public ::testing::TestWithParam<BadFilter> {};
 
 TEST_P(ODataFilterRejects, WithAReason) {
   auto f = parse_filter(GetParam().filter);
@@ -81,36 +81,40 @@ TEST_P(ODataFilterRejects, WithAReason) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, ODataFilterRejects,
     ::testing::Values(
-        Bad{"", "the filter is empty"}, Bad{"   ", "the filter is empty"},
-        Bad{"ResourceID", "expected a space after 'ResourceID'"},
-        Bad{"ResourceID eq", "expected a space after 'eq'"},
-        Bad{"ResourceID eq ", "expected a value"},
-        Bad{"ResourceID ne 1", "operator 'ne' is not supported (only eq and gt)"},
-        Bad{"ResourceID lt 1", "operator 'lt' is not supported"},
-        Bad{"ResourceID ge 1", "operator 'ge' is not supported"},
-        Bad{"ResourceID Eq 1", "operator 'Eq' is not supported"},
-        Bad{"ResourceID = 1", "expected eq or gt"},
-        Bad{"A eq 1 or B eq 2", "'or' is not supported (only 'and')"},
-        Bad{"A eq 1 AND B eq 2", "expected 'and', got 'AND B eq 2'"},
-        Bad{"not A eq 1", "operator 'A' is not supported"},
-        Bad{"(A eq 1)", "expected a property name, got '(A eq 1)'"},
-        Bad{"A eq 1 and (B eq 2)", "expected a property name"},
-        Bad{"startswith(Name,'WKS')", "functions such as startswith(...) are not supported"},
-        Bad{"Name eq \"WKS\"", "strings take single quotes"},
-        Bad{"Name eq 'WKS", "unterminated string"}, Bad{"Name eq 'it''s", "unterminated string"},
-        Bad{"Name eq 'a'b'", "unexpected 'b' after a string"},
-        Bad{"Name eq 'a')", "unexpected ')' after a string"},
-        Bad{"A eq 1 and", "expected a condition after 'and'"},
-        Bad{"A eq 1 and ", "expected a condition after 'and'"},
-        Bad{"A eq 1and B eq 2", "unexpected 'a' after a number"},
-        Bad{"A eq 1.5", "unexpected '.' after a number (only integers are supported)"},
-        Bad{"A eq 16777220L", "unexpected 'L' after a number"},
-        Bad{"A eq 99999999999999999999", "the integer 99999999999999999999 is out of range"},
-        Bad{"A eq -", "expected digits after '-'"}, Bad{"A eq null", "null is not supported"},
-        Bad{"A eq True", "expected a value (an integer, a 'string' or true/false), got 'True'"},
-        Bad{"A eq1", "operator 'eq1' is not supported"}, Bad{"1A eq 1", "expected a property name"},
-        Bad{"A eq 1 B eq 2", "expected 'and', got 'B eq 2'"},
-        Bad{"A eq 'x' and and B eq 1", "operator 'B' is not supported"}),
+        BadFilter{"", "the filter is empty"}, BadFilter{"   ", "the filter is empty"},
+        BadFilter{"ResourceID", "expected a space after 'ResourceID'"},
+        BadFilter{"ResourceID eq", "expected a space after 'eq'"},
+        BadFilter{"ResourceID eq ", "expected a value"},
+        BadFilter{"ResourceID ne 1", "operator 'ne' is not supported (only eq and gt)"},
+        BadFilter{"ResourceID lt 1", "operator 'lt' is not supported"},
+        BadFilter{"ResourceID ge 1", "operator 'ge' is not supported"},
+        BadFilter{"ResourceID Eq 1", "operator 'Eq' is not supported"},
+        BadFilter{"ResourceID = 1", "expected eq or gt"},
+        BadFilter{"A eq 1 or B eq 2", "'or' is not supported (only 'and')"},
+        BadFilter{"A eq 1 AND B eq 2", "expected 'and', got 'AND B eq 2'"},
+        BadFilter{"not A eq 1", "operator 'A' is not supported"},
+        BadFilter{"(A eq 1)", "expected a property name, got '(A eq 1)'"},
+        BadFilter{"A eq 1 and (B eq 2)", "expected a property name"},
+        BadFilter{"startswith(Name,'WKS')", "functions such as startswith(...) are not supported"},
+        BadFilter{"Name eq \"WKS\"", "strings take single quotes"},
+        BadFilter{"Name eq 'WKS", "unterminated string"},
+        BadFilter{"Name eq 'it''s", "unterminated string"},
+        BadFilter{"Name eq 'a'b'", "unexpected 'b' after a string"},
+        BadFilter{"Name eq 'a')", "unexpected ')' after a string"},
+        BadFilter{"A eq 1 and", "expected a condition after 'and'"},
+        BadFilter{"A eq 1 and ", "expected a condition after 'and'"},
+        BadFilter{"A eq 1and B eq 2", "unexpected 'a' after a number"},
+        BadFilter{"A eq 1.5", "unexpected '.' after a number (only integers are supported)"},
+        BadFilter{"A eq 16777220L", "unexpected 'L' after a number"},
+        BadFilter{"A eq 99999999999999999999", "the integer 99999999999999999999 is out of range"},
+        BadFilter{"A eq -", "expected digits after '-'"},
+        BadFilter{"A eq null", "null is not supported"},
+        BadFilter{"A eq True",
+                  "expected a value (an integer, a 'string' or true/false), got 'True'"},
+        BadFilter{"A eq1", "operator 'eq1' is not supported"},
+        BadFilter{"1A eq 1", "expected a property name"},
+        BadFilter{"A eq 1 B eq 2", "expected 'and', got 'B eq 2'"},
+        BadFilter{"A eq 'x' and and B eq 1", "operator 'B' is not supported"}),
     [](const auto& param_info) { return "Case" + std::to_string(param_info.index); });
 
 TEST(ODataFilter, ErrorsSayWhere) {

@@ -48,15 +48,15 @@ TEST(ODataQuery, SplitsPathAndOptions) {
   EXPECT_EQ(std::get<std::string>(plus->filter->at(0).value), "a+b c");
 }
 
-struct Bad {
+struct BadTarget {
   std::string target;
   std::string expected;
 };
-void PrintTo(const Bad& b, std::ostream* os) {
+void PrintTo(const BadTarget& b, std::ostream* os) {
   *os << b.target;
 }
 
-class ODataQueryRejects : public ::testing::TestWithParam<Bad> {};
+class ODataQueryRejects : public ::testing::TestWithParam<BadTarget> {};
 
 TEST_P(ODataQueryRejects, WithAReason) {
   auto q = parse_target(GetParam().target);
@@ -66,22 +66,22 @@ TEST_P(ODataQueryRejects, WithAReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, ODataQueryRejects,
-    ::testing::Values(Bad{"/x?$skip=10", "query option '$skip' is not supported"},
-                      Bad{"/x?filter=A eq 1", "query option 'filter' is not supported"},
-                      Bad{"/x?$count=true", "'$count' is not supported"},
-                      Bad{"/x?$top", "query option '$top' has no value"},
-                      Bad{"/x?$top=-1", "$top: '-1' is not an integer"},
-                      Bad{"/x?$top=ten", "$top: 'ten' is not an integer"},
-                      Bad{"/x?$top=1&$top=2", "query option $top is given twice"},
-                      Bad{"/x?$filter=A eq 1&$filter=B eq 2", "$filter is given twice"},
-                      Bad{"/x?$filter=A ne 1", "unsupported filter: operator 'ne'"},
-                      Bad{"/x?$filter=", "unsupported filter: the filter is empty"},
-                      Bad{"/x?$select=A,,B", "$select: '' is not a property name"},
-                      Bad{"/x?$select=A;B", "$select: 'A;B' is not a property name"},
-                      Bad{"/x?$orderby=A,B", "$orderby: only one property is supported"},
-                      Bad{"/x?$orderby=A sideways", "$orderby: expected asc or desc after A"},
-                      Bad{"/x?$filter=A%zz", "bad URL encoding"},
-                      Bad{"/x%2?a=b", "bad URL encoding"}),
+    ::testing::Values(BadTarget{"/x?$skip=10", "query option '$skip' is not supported"},
+                      BadTarget{"/x?filter=A eq 1", "query option 'filter' is not supported"},
+                      BadTarget{"/x?$count=true", "'$count' is not supported"},
+                      BadTarget{"/x?$top", "query option '$top' has no value"},
+                      BadTarget{"/x?$top=-1", "$top: '-1' is not an integer"},
+                      BadTarget{"/x?$top=ten", "$top: 'ten' is not an integer"},
+                      BadTarget{"/x?$top=1&$top=2", "query option $top is given twice"},
+                      BadTarget{"/x?$filter=A eq 1&$filter=B eq 2", "$filter is given twice"},
+                      BadTarget{"/x?$filter=A ne 1", "unsupported filter: operator 'ne'"},
+                      BadTarget{"/x?$filter=", "unsupported filter: the filter is empty"},
+                      BadTarget{"/x?$select=A,,B", "$select: '' is not a property name"},
+                      BadTarget{"/x?$select=A;B", "$select: 'A;B' is not a property name"},
+                      BadTarget{"/x?$orderby=A,B", "$orderby: only one property is supported"},
+                      BadTarget{"/x?$orderby=A sideways", "$orderby: expected asc or desc after A"},
+                      BadTarget{"/x?$filter=A%zz", "bad URL encoding"},
+                      BadTarget{"/x%2?a=b", "bad URL encoding"}),
     [](const auto& param_info) { return "Case" + std::to_string(param_info.index); });
 
 TEST(ODataQuery, FilterErrorsAreMarked) {

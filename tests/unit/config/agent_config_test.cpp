@@ -89,7 +89,6 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"store:\n  path: x\n", "provider: missing"},
         Bad{"provider:\n  type: sccm\n",
             "c.yaml:2:9: provider.type: 'sccm' is not one of simulated, adminservice, wmi"},
-        Bad{"provider:\n  type: wmi\n", "'wmi' needs the Windows build"},
         Bad{"provider:\n  type: adminservice\n", "provider.adminservice: missing"},
         Bad{"provider:\n  type: adminservice\n  adminservice: {url: 'https://p', auth: ntlm}\n",
             "auth: ntlm needs username and password_file"},
@@ -117,6 +116,19 @@ TEST(AgentConfig, UsagePollerIsOffUntilItsSectionIsPresent) {
   auto empty = load_config_text(minimal("usage:\n"), "c.yaml", kBase);
   ASSERT_TRUE(empty) << empty.error().message;
   EXPECT_TRUE(empty->usage.enabled);
+}
+
+// provider.type wmi is the Windows build's; elsewhere it is refused with the reason.
+TEST(AgentConfig, WmiProviderIsTheWindowsBuilds) {
+  auto cfg = load_config_text("provider:\n  type: wmi\n", "c.yaml", kBase);
+#ifdef _WIN32
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_EQ(cfg->provider.type, ProviderType::Wmi);
+#else
+  ASSERT_FALSE(cfg);
+  EXPECT_NE(cfg.error().message.find("'wmi' needs the Windows build"), std::string::npos)
+      << cfg.error().message;
+#endif
 }
 
 #ifndef _WIN32

@@ -12,6 +12,26 @@ TEST(Time, Iso8601RoundTrip) {
   EXPECT_EQ(format_iso8601(*t), "2026-11-24T18:57:13.123Z");
 }
 
+// Civil dates come from arithmetic, not gmtime (Windows' gmtime_s refuses times
+// before 1970): check both sides of the epoch, leap days and far years against
+// days_from_civil, the inverse.
+TEST(Time, CivilUtcOnBothSidesOfTheEpoch) {
+  EXPECT_EQ(format_iso8601(from_unix_ms(-1)), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_iso8601(from_unix_ms(0)), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601(from_unix_ms(951'782'400'000)), "2000-02-29T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601(from_unix_ms(-11'644'473'600'000)), "1601-01-01T00:00:00.000Z");
+  for (std::int64_t day = -200'000; day <= 200'000; day += 997) {
+    const auto t = from_unix_ms(day * 86'400'000 + 45'296'789);  // 12:34:56.789
+    const CivilTime c = to_civil_utc(t);
+    EXPECT_EQ(days_from_civil(c.year, c.month, c.day), day);
+    EXPECT_EQ(c.hour, 12u);
+    EXPECT_EQ(c.minute, 34u);
+    EXPECT_EQ(c.second, 56u);
+    EXPECT_EQ(c.millisecond, 789u);
+    EXPECT_EQ(parse_iso8601(format_iso8601(t)), t) << format_iso8601(t);
+  }
+}
+
 TEST(Time, Iso8601Offsets) {
   auto a = parse_iso8601("2026-01-01T01:00:00+01:00");
   auto b = parse_iso8601("2026-01-01T00:00:00Z");

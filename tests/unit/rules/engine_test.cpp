@@ -2,16 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "load_rules.hpp"
 #include "rules/rules_loader.hpp"
 
 namespace uda {
 namespace {
 
-RuleSet load(const std::string& text) {
-  auto r = load_rules_text(text, "r.yaml");
-  EXPECT_TRUE(r) << r.error().message;
-  return r ? std::move(*r) : RuleSet{};
-}
+using test::load;
 
 Trigger trig(TriggerKind kind, std::string user = "CONTOSO\\jdoe",
              std::optional<std::uint32_t> id = 16777220,

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "load_rules.hpp"
+
 namespace uda {
 namespace {
 
@@ -13,11 +15,7 @@ std::string load_error(const std::string& text) {
   return r ? "" : r.error().message;
 }
 
-RuleSet load(const std::string& text) {
-  auto r = load_rules_text(text, "r.yaml");
-  EXPECT_TRUE(r) << r.error().message;
-  return r ? std::move(*r) : RuleSet{};
-}
+using test::load;
 
 #define EXPECT_HAS(haystack, needle) \
   EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)

@@ -9,17 +9,17 @@
 namespace uda {
 namespace {
 
-const TimePoint kT0 = from_unix_ms(1'800'000'000'000);
+const TimePoint kPacerT0 = from_unix_ms(1'800'000'000'000);
 
 TEST(QueryPacer, FirstQueryAtOnceThenEvenGaps) {
   QueryPacer p(60);
   EXPECT_EQ(p.gap(), Millis(1000));
-  EXPECT_EQ(p.wait(kT0), Millis(0));
-  p.record(kT0);
-  EXPECT_EQ(p.wait(kT0), Millis(1000));
-  EXPECT_EQ(p.wait(kT0 + Millis(400)), Millis(600));
-  EXPECT_EQ(p.wait(kT0 + Millis(1000)), Millis(0));
-  EXPECT_EQ(p.wait(kT0 + Millis(5000)), Millis(0));
+  EXPECT_EQ(p.wait(kPacerT0), Millis(0));
+  p.record(kPacerT0);
+  EXPECT_EQ(p.wait(kPacerT0), Millis(1000));
+  EXPECT_EQ(p.wait(kPacerT0 + Millis(400)), Millis(600));
+  EXPECT_EQ(p.wait(kPacerT0 + Millis(1000)), Millis(0));
+  EXPECT_EQ(p.wait(kPacerT0 + Millis(5000)), Millis(0));
 }
 
 TEST(QueryPacer, GapRoundsUpSoAMinuteNeverHoldsMore) {
@@ -27,7 +27,7 @@ TEST(QueryPacer, GapRoundsUpSoAMinuteNeverHoldsMore) {
   EXPECT_EQ(p.gap(), Millis(8572));
   // Start every query as early as allowed; no 60 s window holds more than 7.
   std::vector<TimePoint> starts;
-  TimePoint now = kT0;
+  TimePoint now = kPacerT0;
   for (int i = 0; i < 50; ++i) {
     now += p.wait(now);
     p.record(now);
@@ -44,8 +44,8 @@ TEST(QueryPacer, GapRoundsUpSoAMinuteNeverHoldsMore) {
 
 TEST(QueryPacer, ClockGoingBackNeverWaitsLongerThanOneGap) {
   QueryPacer p(1);
-  p.record(kT0);
-  EXPECT_EQ(p.wait(kT0 - Millis(3'600'000)), Millis(60'000));
+  p.record(kPacerT0);
+  EXPECT_EQ(p.wait(kPacerT0 - Millis(3'600'000)), Millis(60'000));
 }
 
 TEST(QueryPacer, OutOfRangeRateIsOnePerMinute) {

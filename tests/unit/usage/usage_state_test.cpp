@@ -15,7 +15,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const TimePoint kT0 = from_unix_ms(1'800'000'000'000);
+const TimePoint kStateT0 = from_unix_ms(1'800'000'000'000);
 
 UsageWatermark mark(std::uint32_t resource, std::string user, std::string minutes = "10") {
   UsageWatermark w;
@@ -23,9 +23,9 @@ UsageWatermark mark(std::uint32_t resource, std::string user, std::string minute
   w.values.user_lc = std::move(user);
   w.values.minutes = std::move(minutes);
   w.values.logons = 2;
-  w.values.last_use_ms = to_unix_ms(kT0);
+  w.values.last_use_ms = to_unix_ms(kStateT0);
   w.trigger_id = usage_trigger_id(w.values);
-  w.sent_at = kT0;
+  w.sent_at = kStateT0;
   return w;
 }
 
@@ -59,11 +59,11 @@ TEST(UsageState, PassCursorLifecycle) {
   {
     auto s = open_state(path);
     ASSERT_TRUE(s);
-    ASSERT_TRUE(s->begin_pass(kT0));
+    ASSERT_TRUE(s->begin_pass(kStateT0));
     UsagePageRecord page;
     page.after = 0;
     page.last = 16777230;
-    page.at = kT0 + Millis(10);
+    page.at = kStateT0 + Millis(10);
     page.sent = {mark(16777221, "contoso\\a"), mark(16777230, "contoso\\b")};
     ASSERT_TRUE(s->record_page(page));
   }
@@ -75,7 +75,7 @@ TEST(UsageState, PassCursorLifecycle) {
     ASSERT_TRUE(c);
     EXPECT_EQ(c->state, PassState::Running);
     EXPECT_EQ(c->after_resource_id, 16777230U);
-    EXPECT_EQ(c->started_at, kT0);
+    EXPECT_EQ(c->started_at, kStateT0);
     EXPECT_FALSE(c->finished_at);
     EXPECT_EQ(*s->watermark_count(), 2U);
 
@@ -83,22 +83,22 @@ TEST(UsageState, PassCursorLifecycle) {
     last.after = 16777230;
     last.last = 16777240;
     last.last_page = true;
-    last.at = kT0 + Millis(20);
+    last.at = kStateT0 + Millis(20);
     ASSERT_TRUE(s->record_page(last));
     c = s->cursor();
     ASSERT_TRUE(c);
     EXPECT_EQ(c->state, PassState::Complete);
-    EXPECT_EQ(c->finished_at, kT0 + Millis(20));
+    EXPECT_EQ(c->finished_at, kStateT0 + Millis(20));
 
-    ASSERT_TRUE(s->begin_pass(kT0 + Millis(1000)));
+    ASSERT_TRUE(s->begin_pass(kStateT0 + Millis(1000)));
     c = s->cursor();
     EXPECT_EQ(c->state, PassState::Running);
     EXPECT_EQ(c->after_resource_id, 0U);
-    EXPECT_EQ(c->started_at, kT0 + Millis(1000));
-    ASSERT_TRUE(s->fail_pass(kT0 + Millis(2000)));
+    EXPECT_EQ(c->started_at, kStateT0 + Millis(1000));
+    ASSERT_TRUE(s->fail_pass(kStateT0 + Millis(2000)));
     c = s->cursor();
     EXPECT_EQ(c->state, PassState::Failed);
-    EXPECT_EQ(c->finished_at, kT0 + Millis(2000));
+    EXPECT_EQ(c->finished_at, kStateT0 + Millis(2000));
   }
 }
 
@@ -106,11 +106,11 @@ TEST(UsageState, WatermarksByRangeUpsertAndGone) {
   test::TempDir dir;
   auto s = open_state(dir.path() / "usage.db");
   ASSERT_TRUE(s);
-  ASSERT_TRUE(s->begin_pass(kT0));
+  ASSERT_TRUE(s->begin_pass(kStateT0));
   UsagePageRecord page;
   page.after = 0;
   page.last = 30;
-  page.at = kT0;
+  page.at = kStateT0;
   page.sent = {mark(10, "d\\a"), mark(10, "d\\b"), mark(20, "d\\a"), mark(30, "d\\c")};
   ASSERT_TRUE(s->record_page(page));
 
@@ -119,14 +119,14 @@ TEST(UsageState, WatermarksByRangeUpsertAndGone) {
   ASSERT_EQ(w->size(), 2U);  // (10, 30]: devices 20 and 30
   EXPECT_EQ((*w)[0].values, mark(20, "d\\a").values);
   EXPECT_EQ((*w)[0].trigger_id, mark(20, "d\\a").trigger_id);
-  EXPECT_EQ((*w)[0].sent_at, kT0);
+  EXPECT_EQ((*w)[0].sent_at, kStateT0);
   EXPECT_EQ((*w)[1].values.user_lc, "d\\c");
 
   // Upsert changes values; `gone` deletes.
   UsagePageRecord again;
   again.after = 0;
   again.last = 30;
-  again.at = kT0;
+  again.at = kStateT0;
   again.sent = {mark(10, "d\\a", "11")};
   again.gone = {{10, "d\\b"}};
   ASSERT_TRUE(s->record_page(again));
@@ -140,7 +140,7 @@ TEST(UsageState, WatermarksByRangeUpsertAndGone) {
   last.after = 0;
   last.last = 20;
   last.last_page = true;
-  last.at = kT0;
+  last.at = kStateT0;
   ASSERT_TRUE(s->record_page(last));
   EXPECT_EQ(*s->watermark_count(), 2U);  // 10/a, 20/a
 }

@@ -14,7 +14,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-const TimePoint kNow = *parse_iso8601("2026-11-20T08:20:00Z");
+const TimePoint kMappingNow = *parse_iso8601("2026-11-20T08:20:00Z");
 
 constexpr std::string_view kHead = R"(wmi_events:
   subscriptions:
@@ -60,7 +60,7 @@ void set(WmiInstance& e, const std::string& name, WmiValue v) {
 }
 
 TEST(MapEvent, BuildsAValidTrigger) {
-  const auto r = map_event(make(), device(), kNow);
+  const auto r = map_event(make(), device(), kMappingNow);
   ASSERT_TRUE(r.trigger) << r.skipped_reason;
   EXPECT_TRUE(r.skipped_reason.empty());
   EXPECT_EQ(r.trigger->user, "CONTOSO\\jdoe");
@@ -73,27 +73,27 @@ TEST(MapEvent, BuildsAValidTrigger) {
 TEST(MapEvent, WhereFilters) {
   const auto sub =
       make("      where: {TargetInstance.Client: 1, TargetInstance.IsVirtualMachine: false}\n");
-  EXPECT_TRUE(map_event(sub, device(), kNow).trigger);
+  EXPECT_TRUE(map_event(sub, device(), kMappingNow).trigger);
 
   auto no_client = device();
   set(no_client, "TargetInstance.Client", std::int64_t{0});
-  auto r = map_event(sub, no_client, kNow);
+  auto r = map_event(sub, no_client, kMappingNow);
   EXPECT_FALSE(r.trigger);
   EXPECT_EQ(r.skipped_reason, "where: TargetInstance.Client is 0, not 1");
 
   auto vm = device();
   set(vm, "TargetInstance.IsVirtualMachine", true);
-  EXPECT_EQ(map_event(sub, vm, kNow).skipped_reason,
+  EXPECT_EQ(map_event(sub, vm, kMappingNow).skipped_reason,
             "where: TargetInstance.IsVirtualMachine is true, not false");
 
   auto null_client = device();
   set(null_client, "TargetInstance.Client", WmiValue{});
-  EXPECT_EQ(map_event(sub, null_client, kNow).skipped_reason,
+  EXPECT_EQ(map_event(sub, null_client, kMappingNow).skipped_reason,
             "where: TargetInstance.Client is NULL, not 1");
 
   auto missing = device();
   missing.properties.erase("TargetInstance.Client");
-  EXPECT_EQ(map_event(sub, missing, kNow).skipped_reason,
+  EXPECT_EQ(map_event(sub, missing, kMappingNow).skipped_reason,
             "where: TargetInstance.Client is missing, not 1");
 }
 
@@ -104,53 +104,53 @@ TEST(MapEvent, WhereAnyOfTextNullAndArrays) {
       "        TargetInstance.AADDeviceID: ~\n"                        // NULL or missing
       "        TargetInstance.IPAddresses: 10.0.0.2\n"                 // any item of an array
       "        TargetInstance.ResourceID: [16777242.0, 16777243]\n");  // numbers as numbers
-  ASSERT_TRUE(map_event(sub, device(), kNow).trigger);
+  ASSERT_TRUE(map_event(sub, device(), kMappingNow).trigger);
 
   auto other = device(16777242, "WKS-0099");
-  EXPECT_EQ(map_event(sub, other, kNow).skipped_reason,
+  EXPECT_EQ(map_event(sub, other, kMappingNow).skipped_reason,
             "where: TargetInstance.Name is 'WKS-0099', not one of wks-0042, WKS-0043");
 
   auto aad = device();
   set(aad, "TargetInstance.AADDeviceID", std::string("abc"));
-  EXPECT_EQ(map_event(sub, aad, kNow).skipped_reason,
+  EXPECT_EQ(map_event(sub, aad, kMappingNow).skipped_reason,
             "where: TargetInstance.AADDeviceID is 'abc', not NULL");
 
   auto ips = device();
   set(ips, "TargetInstance.IPAddresses", std::vector<std::string>{"10.9.9.9"});
-  EXPECT_THAT(map_event(sub, ips, kNow).skipped_reason,
+  EXPECT_THAT(map_event(sub, ips, kMappingNow).skipped_reason,
               StartsWith("where: TargetInstance.IPAddresses is ['10.9.9.9'], not 10.0.0.2"));
 
   auto id = device(16777244);
-  EXPECT_THAT(map_event(sub, id, kNow).skipped_reason,
+  EXPECT_THAT(map_event(sub, id, kMappingNow).skipped_reason,
               StartsWith("where: TargetInstance.ResourceID is 16777244"));
 
   // A quoted number in YAML is still compared by the property's type.
   const auto quoted = make("      where: {TargetInstance.Client: '1'}\n");
-  EXPECT_TRUE(map_event(quoted, device(), kNow).trigger);
+  EXPECT_TRUE(map_event(quoted, device(), kMappingNow).trigger);
   // Text against a number never matches.
   const auto text = make("      where: {TargetInstance.Client: yes-please}\n");
-  EXPECT_FALSE(map_event(text, device(), kNow).trigger);
+  EXPECT_FALSE(map_event(text, device(), kMappingNow).trigger);
   // Integer arrays, booleans spelled differently.
   auto ints = device();
   set(ints, "TargetInstance.Flags", std::vector<std::int64_t>{4, 8});
   set(ints, "TargetInstance.IsVirtualMachine", true);
   const auto more =
       make("      where: {TargetInstance.Flags: 8, TargetInstance.IsVirtualMachine: yes}\n");
-  EXPECT_TRUE(map_event(more, ints, kNow).trigger);
+  EXPECT_TRUE(map_event(more, ints, kMappingNow).trigger);
 }
 
 TEST(MapEvent, MachineFallsBackToWhatIsThere) {
   const auto sub = make();
   auto no_id = device();
   set(no_id, "TargetInstance.ResourceID", WmiValue{});
-  auto r = map_event(sub, no_id, kNow);
+  auto r = map_event(sub, no_id, kMappingNow);
   ASSERT_TRUE(r.trigger) << r.skipped_reason;
   EXPECT_FALSE(r.trigger->machine.resource_id);
   EXPECT_EQ(r.trigger->machine.name, "WKS-0042");
 
   auto neither = no_id;
   set(neither, "TargetInstance.Name", std::string("  "));
-  r = map_event(sub, neither, kNow);
+  r = map_event(sub, neither, kMappingNow);
   EXPECT_FALSE(r.trigger);
   EXPECT_EQ(
       r.skipped_reason,
@@ -159,13 +159,13 @@ TEST(MapEvent, MachineFallsBackToWhatIsThere) {
   // A ResourceID handed over as text (uint64 / BSTR) is read; nonsense is refused.
   auto text_id = device();
   set(text_id, "TargetInstance.ResourceID", std::string("16777242"));
-  EXPECT_EQ(map_event(sub, text_id, kNow).trigger->machine.resource_id, 16777242U);
+  EXPECT_EQ(map_event(sub, text_id, kMappingNow).trigger->machine.resource_id, 16777242U);
   for (WmiValue bad :
        {WmiValue{std::int64_t{0}}, WmiValue{std::int64_t{-16777242}},
         WmiValue{std::int64_t{4294967296}}, WmiValue{std::string("x")}, WmiValue{2.5}}) {
     auto e = device();
     set(e, "TargetInstance.ResourceID", bad);
-    r = map_event(sub, e, kNow);
+    r = map_event(sub, e, kMappingNow);
     EXPECT_FALSE(r.trigger) << describe(bad);
     EXPECT_THAT(r.skipped_reason, StartsWith("machine.resource_id: TargetInstance.ResourceID is "));
     EXPECT_THAT(r.skipped_reason, HasSubstr("not a ResourceID (1..4294967295)"));
@@ -176,23 +176,23 @@ TEST(MapEvent, MissingUserPartsSkipWithTheReason) {
   const auto sub = make();
   auto e = device();
   set(e, "TargetInstance.LastLogonUserName", WmiValue{});
-  EXPECT_EQ(map_event(sub, e, kNow).skipped_reason,
+  EXPECT_EQ(map_event(sub, e, kMappingNow).skipped_reason,
             "user: TargetInstance.LastLogonUserName is NULL");
   set(e, "TargetInstance.LastLogonUserName", std::string(" "));
-  EXPECT_EQ(map_event(sub, e, kNow).skipped_reason,
+  EXPECT_EQ(map_event(sub, e, kMappingNow).skipped_reason,
             "user: TargetInstance.LastLogonUserName is empty");
   e.properties.erase("TargetInstance.LastLogonUserName");
-  EXPECT_EQ(map_event(sub, e, kNow).skipped_reason,
+  EXPECT_EQ(map_event(sub, e, kMappingNow).skipped_reason,
             "user: TargetInstance.LastLogonUserName is missing from the event");
   set(e, "TargetInstance.LastLogonUserName", std::vector<std::string>{"a"});
-  EXPECT_EQ(map_event(sub, e, kNow).skipped_reason,
+  EXPECT_EQ(map_event(sub, e, kMappingNow).skipped_reason,
             "user: TargetInstance.LastLogonUserName must be a string or an integer, got string "
             "array ['a']");
 }
 
 TEST(MapEvent, InvalidTriggersAreSkippedWithValidateReason) {
   const auto sub = make("      user: '{TargetInstance.Name}'\n");  // "WKS-0042": no domain
-  const auto r = map_event(sub, device(), kNow);
+  const auto r = map_event(sub, device(), kMappingNow);
   EXPECT_FALSE(r.trigger);
   EXPECT_EQ(r.skipped_reason,
             "the trigger would not be valid: user: 'WKS-0042' is neither DOMAIN\\user nor a UPN "
@@ -201,12 +201,12 @@ TEST(MapEvent, InvalidTriggersAreSkippedWithValidateReason) {
 
 TEST(MapEvent, UserTemplateLiteralsAndBraces) {
   const auto sub = make("      user: '{{x}}{TargetInstance.LastLogonUserName}@contoso.com'\n");
-  const auto r = map_event(sub, device(), kNow);
+  const auto r = map_event(sub, device(), kMappingNow);
   ASSERT_TRUE(r.trigger) << r.skipped_reason;
   EXPECT_EQ(r.trigger->user, "{x}jdoe@contoso.com");
   auto numeric = device();
   set(numeric, "TargetInstance.LastLogonUserName", std::int64_t{4711});
-  EXPECT_EQ(map_event(sub, numeric, kNow).trigger->user, "{x}4711@contoso.com");
+  EXPECT_EQ(map_event(sub, numeric, kMappingNow).trigger->user, "{x}4711@contoso.com");
 }
 
 TEST(MapEvent, AttributesKeepTheirTypes) {
@@ -224,7 +224,7 @@ TEST(MapEvent, AttributesKeepTheirTypes) {
   set(e, "TargetInstance.Flags", std::vector<std::int64_t>{4, 8});
   set(e, "TargetInstance.AADDeviceID", WmiValue{});
   set(e, "TargetInstance.CPU", 1.5);
-  const auto r = map_event(sub, e, kNow);
+  const auto r = map_event(sub, e, kMappingNow);
   ASSERT_TRUE(r.trigger) << r.skipped_reason;
   const auto& a = r.trigger->attributes;
   EXPECT_EQ(std::get<double>(a.at("device.client")), 1.0);
@@ -239,8 +239,8 @@ TEST(MapEvent, AttributesKeepTheirTypes) {
 
 TEST(MapEvent, IdsAreDeterministicFromNameAndKey) {
   const auto sub = make("      key: [TargetInstance.ResourceID]\n");
-  const auto a = map_event(sub, device(), kNow);
-  const auto b = map_event(sub, device(), kNow + Millis(3'600'000));
+  const auto a = map_event(sub, device(), kMappingNow);
+  const auto b = map_event(sub, device(), kMappingNow + Millis(3'600'000));
   ASSERT_TRUE(a.trigger && b.trigger);
   EXPECT_EQ(a.trigger->id, b.trigger->id);
   EXPECT_EQ(a.trigger->id, wmi_trigger_id(sub, device()));
@@ -271,7 +271,7 @@ TEST(MapEvent, IdsAreDeterministicFromNameAndKey) {
   // The id is valid for any allowed subscription name (64 characters).
   auto long_name = sub;
   long_name.name = std::string(64, 'n');
-  auto t = map_event(long_name, device(), kNow);
+  auto t = map_event(long_name, device(), kMappingNow);
   ASSERT_TRUE(t.trigger) << t.skipped_reason;
   EXPECT_LE(t.trigger->id.size(), kMaxIdLength);
 }
@@ -289,7 +289,7 @@ TEST(MapEvent, EventTimeFromTheBookmarkProperty) {
 
 TEST(MapEvent, LastLogonLookupLeavesTheUserOpen) {
   auto sub = make("      user_lookup: last-logon\n");
-  const auto r = map_event(sub, device(), kNow);
+  const auto r = map_event(sub, device(), kMappingNow);
   ASSERT_TRUE(r.trigger) << r.skipped_reason;
   EXPECT_TRUE(r.needs_user_lookup);
   EXPECT_EQ(r.trigger->user, "");
@@ -299,7 +299,7 @@ TEST(MapEvent, LastLogonLookupLeavesTheUserOpen) {
   // Everything else was validated: an unusable machine is still skipped.
   auto e = device();
   set(e, "TargetInstance.Name", std::string(300, 'x'));
-  EXPECT_THAT(map_event(sub, e, kNow).skipped_reason,
+  EXPECT_THAT(map_event(sub, e, kMappingNow).skipped_reason,
               HasSubstr("the trigger would not be valid: machine.name"));
 }
 
@@ -317,7 +317,7 @@ Trigger pending() {
   t.kind = TriggerKind::Osd;
   t.machine.name = "WKS-0042";
   t.origin = "wmi:osd";
-  t.received_at = kNow;
+  t.received_at = kMappingNow;
   return t;
 }
 

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/trigger_json.hpp"
+#include "recorded_instances.hpp"
 #include "sources/wmi_events/event_mapping.hpp"
 #include "sources/wmi_events/wmi_events_options.hpp"
 #include "sources/wmi_events/wmi_instance_json.hpp"
@@ -23,20 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-const fs::path kData = fs::path(UDA_SOURCE_DIR) / "tests" / "data" / "wmi_events";
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-WmiInstance recorded(const std::string& name) {
-  auto i = wmi_instance_from_json_text(read_text(kData / name));
-  EXPECT_TRUE(i) << name << ": " << (i ? "" : i.error().message);
-  return i ? *i : WmiInstance{};
-}
+using test::read_text;
+using test::recorded;
 
 Subscription preset_sub(const std::string& preset, const std::string& name = "") {
   const auto text = fmt::format("wmi_events:\n  subscriptions:\n    - {{name: {}, preset: {}}}\n",

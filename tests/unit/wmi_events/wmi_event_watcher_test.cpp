@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 
+#include "recorded_instances.hpp"
 #include "sources/wmi_events/wmi_instance_json.hpp"
 
 namespace uda {
@@ -31,16 +32,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 constexpr auto kLimit = std::chrono::seconds(10);
-const fs::path kData = fs::path(UDA_SOURCE_DIR) / "tests" / "data" / "wmi_events";
-
-WmiInstance recorded(const std::string& name) {
-  std::ifstream in(kData / name, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  auto i = wmi_instance_from_json_text(ss.str());
-  EXPECT_TRUE(i) << name;
-  return i ? *i : WmiInstance{};
-}
+using test::recorded;
 
 TimePoint at(const char* iso) {
   return *parse_iso8601(iso);

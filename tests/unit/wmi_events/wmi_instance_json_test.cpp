@@ -10,22 +10,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "recorded_instances.hpp"
+
 namespace uda {
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-const fs::path kData = fs::path(UDA_SOURCE_DIR) / "tests" / "data" / "wmi_events";
+using test::read_text;
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string error_of(std::string_view text) {
+std::string json_error_of(std::string_view text) {
   auto r = wmi_instance_from_json_text(text);
   EXPECT_FALSE(r) << text;
   return r ? std::string() : r.error().message;
@@ -116,38 +111,38 @@ TEST(WmiInstanceJson, EmptyArrayIsAStringArray) {
 }
 
 TEST(WmiInstanceJson, Errors) {
-  EXPECT_THAT(error_of("[1]"), HasSubstr("must be an object"));
-  EXPECT_THAT(error_of("{\"class\": \"C\", \"extra\": 1}"), HasSubstr("unknown key 'extra'"));
-  EXPECT_THAT(error_of("{\"properties\": {}}"), HasSubstr("class: required"));
-  EXPECT_THAT(error_of("{\"class\": \"C\", \"properties\": []}"),
+  EXPECT_THAT(json_error_of("[1]"), HasSubstr("must be an object"));
+  EXPECT_THAT(json_error_of("{\"class\": \"C\", \"extra\": 1}"), HasSubstr("unknown key 'extra'"));
+  EXPECT_THAT(json_error_of("{\"properties\": {}}"), HasSubstr("class: required"));
+  EXPECT_THAT(json_error_of("{\"class\": \"C\", \"properties\": []}"),
               HasSubstr("properties: must be an object"));
-  EXPECT_THAT(error_of(R"({"class": "C", "properties": {"Name": "a", "NAME": "b"}})"),
+  EXPECT_THAT(json_error_of(R"({"class": "C", "properties": {"Name": "a", "NAME": "b"}})"),
               HasSubstr("given twice"));
   EXPECT_THAT(
-      error_of(
+      json_error_of(
           R"({"class": "C", "properties": {"TargetInstance": {"Name": 1}, "TargetInstance.name": 2}})"),
       HasSubstr("given twice"));
-  EXPECT_THAT(error_of(R"({"class": "C", "properties": {"RecordID": 18446744073709551615}})"),
+  EXPECT_THAT(json_error_of(R"({"class": "C", "properties": {"RecordID": 18446744073709551615}})"),
               HasSubstr("write it as \"18446744073709551615\""));
-  EXPECT_THAT(error_of(R"({"class": "C", "properties": {"A": ["x", 1]}})"),
+  EXPECT_THAT(json_error_of(R"({"class": "C", "properties": {"A": ["x", 1]}})"),
               HasSubstr("properties.A[1]: every item must be a string"));
-  EXPECT_THAT(error_of(R"({"class": "C", "properties": {"A": [1.5]}})"),
+  EXPECT_THAT(json_error_of(R"({"class": "C", "properties": {"A": [1.5]}})"),
               HasSubstr("strings or integers"));
-  EXPECT_THAT(error_of(R"({"class": "C", "properties": {"T": {"U": {"V": 1}}}})"),
+  EXPECT_THAT(json_error_of(R"({"class": "C", "properties": {"T": {"U": {"V": 1}}}})"),
               HasSubstr("one level only"));
-  EXPECT_THAT(error_of(R"({"class": "C", "properties": {"a.b.c": 1}})"),
+  EXPECT_THAT(json_error_of(R"({"class": "C", "properties": {"a.b.c": 1}})"),
               HasSubstr("not a valid property name"));
-  EXPECT_THAT(error_of(R"({"class": "C", "properties": {"bad name": 1}})"),
+  EXPECT_THAT(json_error_of(R"({"class": "C", "properties": {"bad name": 1}})"),
               HasSubstr("not a valid property name"));
-  EXPECT_THAT(error_of("{\"class\": "), HasSubstr("not valid JSON at byte"));
-  EXPECT_THAT(error_of(R"({"class": "C", "properties": {"S": ")" +
-                       std::string(kMaxWmiStringLength + 1, 'x') + "\"}}"),
+  EXPECT_THAT(json_error_of("{\"class\": "), HasSubstr("not valid JSON at byte"));
+  EXPECT_THAT(json_error_of(R"({"class": "C", "properties": {"S": ")" +
+                            std::string(kMaxWmiStringLength + 1, 'x') + "\"}}"),
               HasSubstr("longer than"));
 }
 
 TEST(WmiInstanceJson, RecordedInstancesRoundTrip) {
   std::size_t files = 0;
-  for (const auto& e : fs::directory_iterator(kData)) {
+  for (const auto& e : fs::directory_iterator(test::wmi_events_data())) {
     if (e.path().extension() != ".json") continue;
     ++files;
     auto i = wmi_instance_from_json_text(read_text(e.path()));

@@ -232,8 +232,14 @@ TEST(ServiceAdminWin32, InstallStartStopUninstall) {
   const auto removed = uninstall_service(*scm, w);
   EXPECT_EQ(removed.exit_code, 0) << removed.message;
   EXPECT_FALSE(event_source_key(&message_file, &types));
-  const auto gone = query_service(*scm);
-  EXPECT_FALSE(gone.installed);
+  // DeleteService only marks the service; the SCM removes it once the last
+  // handle to it is closed (the stopped process may still be exiting).
+  auto gone = query_service(*scm);
+  for (int i = 0; i < 200 && gone.installed; ++i) {
+    std::this_thread::sleep_for(50ms);
+    gone = query_service(*scm);
+  }
+  EXPECT_FALSE(gone.installed) << "still installed 10 s after uninstall";
 }
 
 }  // namespace
