@@ -10,6 +10,7 @@ packages=(
   libboost-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libsqlite3-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev openssl libcurl4-openssl-dev sqlite3 curl python3 clang-format clang-tidy
+  clang libclang-rt-14-dev
 )
 if [ "${UDA_WINDOWS:-0}" = 1 ]; then
   # scripts/build-windows.sh, scripts/test-windows.sh, the MSI (wixl, msitools);

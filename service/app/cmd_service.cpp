@@ -9,7 +9,12 @@
 #include "platform/service_host/service_admin.hpp"
 
 #ifdef _WIN32
+// winsock2.h before windows.h: this file shares a unity batch with files that
+// use Boost.Asio, which needs Winsock 2 (windows.h alone brings in winsock.h).
+#include <winsock2.h>
+// clang-format off
 #include <windows.h>
+// clang-format on
 
 #include "platform/windows/wide.hpp"
 #endif

@@ -55,6 +55,10 @@ Expected<std::vector<Trigger>> triggers_from_args(const SubmitArgs& a) {
       j = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
       return Error{fmt::format("{}: not valid JSON at byte {}: {}", a.file, e.byte, e.what())};
+    } catch (const nlohmann::json::exception& e) {
+      // Not every parse failure is a parse_error: a number beyond a double
+      // (1e400) is an out_of_range.
+      return Error{fmt::format("{}: not valid JSON: {}", a.file, e.what())};
     }
     constexpr std::size_t kMaxBatch = 100'000;
     if (j.is_array() && j.size() > kMaxBatch) {

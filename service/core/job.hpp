@@ -48,6 +48,11 @@ struct Job {
   TimePoint created_at{};
   TimePoint updated_at{};
   std::optional<TimePoint> finished_at;
+  // Not stored; set by JobStore::claim_due: the job had used every attempt
+  // when it was claimed (its last one was cut off, so it may have had its
+  // effect), and this lease counts none. The dispatcher only checks whether
+  // the relationship exists and never calls CreateRelationship again.
+  bool final_check = false;
 };
 
 // (machine, user, source, type), lowercased: the same key means the same effect.

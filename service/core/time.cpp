@@ -55,6 +55,18 @@ bool read_int(std::string_view s, std::size_t pos, std::size_t len, int& out) {
   return ec == std::errc{} && p == s.data() + pos + len;
 }
 
+// 2026-02-30 is no date (rather than 2026-03-02).
+int days_in_month(std::int64_t y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
+// The range format_iso8601 writes with four year digits: 0000-01-01T00:00:00.000Z
+// up to 9999-12-31T23:59:59.999Z. A zone offset can move a time just outside.
+constexpr std::int64_t kFirstIsoMs = -62'167'219'200'000;  // 0000-01-01T00:00:00.000Z
+constexpr std::int64_t kLastIsoMs = 253'402'300'799'999;   // 9999-12-31T23:59:59.999Z
+
 }  // namespace
 
 std::string format_iso8601(TimePoint t) {
@@ -72,7 +84,9 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
       !read_int(s, 17, 2, se)) {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60) {
+    return std::nullopt;
+  }
   std::size_t pos = 19;
   int ms = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -105,7 +119,11 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
   const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   const std::int64_t secs = days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + se -
                             std::int64_t{offset_min} * 60;
-  return from_unix_ms(secs * 1000 + ms);
+  const std::int64_t unix_ms = secs * 1000 + ms;
+  // 0000-01-01T00:30:00+01:00 is in year -1 in UTC, which format_iso8601
+  // cannot write as a time this function reads back: refuse it.
+  if (unix_ms < kFirstIsoMs || unix_ms > kLastIsoMs) return std::nullopt;
+  return from_unix_ms(unix_ms);
 }
 
 std::optional<TimePoint> parse_http_date(std::string_view s) {
@@ -128,7 +146,9 @@ std::optional<TimePoint> parse_http_date(std::string_view s) {
       !read_int(s, 17, 2, h) || !read_int(s, 20, 2, mi) || !read_int(s, 23, 2, se)) {
     return std::nullopt;
   }
-  if (d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+  if (d < 1 || d > days_in_month(y, static_cast<int>(mo)) || h > 23 || mi > 59 || se > 60) {
+    return std::nullopt;
+  }
   const std::int64_t days = days_from_civil(y, mo, static_cast<unsigned>(d));
   const std::int64_t secs = days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + se;
   return from_unix_ms(secs * 1000);

@@ -173,6 +173,10 @@ Expected<Trigger> trigger_from_json_text(std::string_view text, std::string_view
     j = json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
     return Error{fmt::format("trigger: not valid JSON at byte {}: {}", e.byte, e.what())};
+  } catch (const json::exception& e) {
+    // Not every parse failure is a parse_error: a number beyond a double
+    // (1e400) is an out_of_range.
+    return Error{fmt::format("trigger: not valid JSON: {}", e.what())};
   }
   return trigger_from_json(j, default_origin);
 }

@@ -1,6 +1,7 @@
 #include "core/yaml_util.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
 #include <charconv>
@@ -42,6 +43,25 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
+// Parser events are not needed to count documents; only where each starts.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
+  void OnAlias(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
+  void OnScalar(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                const std::string& /*value*/) override {}
+  void OnSequenceStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/,
+                       YAML::anchor_t /*anchor*/, YAML::EmitterStyle::value /*style*/) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                  YAML::EmitterStyle::value /*style*/) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark start;
+};
+
 std::string join(std::initializer_list<std::string_view> items) {
   std::string out;
   for (auto s : items) {
@@ -60,6 +80,33 @@ Expected<YAML::Node> load_text(const std::string& text, const std::string& name)
     return Error{fmt::format("{}:{}:{}: YAML syntax error: {}", name, e.mark.line + 1,
                              e.mark.column + 1, e.msg)};
   }
+}
+
+Expected<std::size_t> count_documents(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  std::size_t count = 0;
+  int previous_start = -1;
+  try {
+    while (parser.HandleNextDocument(starts)) {
+      // A document takes at least one token from the stream. One that starts
+      // where the previous one did took none: text that begins no document
+      // is left after the previous one, and the parser would stay there.
+      if (starts.start.pos == previous_start) {
+        return Error{fmt::format(
+            "{}:{}:{}: YAML syntax error: unexpected text after the end of the document (a "
+            "stray ',', ']' or '}}'?)",
+            name, starts.start.line + 1, starts.start.column + 1)};
+      }
+      previous_start = starts.start.pos;
+      ++count;
+    }
+  } catch (const YAML::Exception& e) {
+    return Error{fmt::format("{}:{}:{}: YAML syntax error: {}", name, e.mark.line + 1,
+                             e.mark.column + 1, e.msg)};
+  }
+  return count;
 }
 
 Expected<YAML::Node> load_file(const std::filesystem::path& path) {

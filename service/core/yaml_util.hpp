@@ -26,6 +26,12 @@ Expected<std::string> read_document(const std::filesystem::path& path);
 // Parses a file / text. Syntax errors carry name:line:column.
 Expected<YAML::Node> load_file(const std::filesystem::path& path);
 Expected<YAML::Node> load_text(const std::string& text, const std::string& name);
+// How many documents `text` holds (0 when it has none), checking the syntax
+// of every one (load_text reads only the first). Text after a document that
+// starts no new one (a stray ',' after a flow map) is a syntax error here:
+// YAML::Load ignores it, and YAML::LoadAll (yaml-cpp 0.7) would return empty
+// documents for it forever.
+Expected<std::size_t> count_documents(const std::string& text, const std::string& name);
 
 // "name:line:column" of a node (the position where it starts).
 std::string where(const Doc& doc, const YAML::Node& node);

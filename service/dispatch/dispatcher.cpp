@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include "dispatch/with_timeout.hpp"
@@ -72,14 +73,15 @@ Awaitable<void> Dispatcher::loop() {
     }
     bool claimed_all = false;
     if (limit > 0) {
-      auto jobs = store_.claim_due(limit, now, options_.lease, owner_);
+      auto jobs =
+          store_.claim_due(limit, now, options_.lease, owner_, options_.backoff.max_attempts);
       if (!jobs) {
         spdlog::error("dispatcher: claiming due jobs failed: {}", jobs.error().message);
       } else {
         claimed_all = jobs->size() == limit;
         for (auto& job : *jobs) {
           ++stats_.claimed;
-          in_flight_.insert(job.id);
+          in_flight_.emplace(job.id, job.final_check);
           asio::co_spawn(io_, run_job(std::move(job)), asio::detached);
         }
       }
@@ -146,7 +148,7 @@ Awaitable<void> Dispatcher::run_job(Job job) {
   const std::int64_t id = job.id;
   if (!breaker_.allow(time_.now())) {
     // The breaker opened after this job was claimed: give it back untouched.
-    if (auto st = store_.release(id, owner_, time_.now()); !st) {
+    if (auto st = store_.release(id, owner_, time_.now(), !job.final_check); !st) {
       spdlog::error("job={} release failed: {}", id, st.error().message);
     }
     ++stats_.released;
@@ -163,6 +165,10 @@ Awaitable<void> Dispatcher::run_job(Job job) {
 }
 
 Awaitable<void> Dispatcher::run_job_steps(Job& job) {
+  if (job.final_check) {
+    co_await final_check(job);
+    co_return;
+  }
   Provider* provider = &provider_;
   const auto timeout = options_.call_timeout;
 
@@ -270,6 +276,50 @@ Awaitable<void> Dispatcher::run_job_steps(Job& job) {
   }
 }
 
+Awaitable<void> Dispatcher::final_check(Job& job) {
+  // Every attempt is used, and the last one was cut off (the agent was killed,
+  // or its lease expired, while it ran): it may have had its effect. Calling
+  // again would exceed max_attempts (and a job whose call brings the agent
+  // down would do so forever), so only find out whether it took effect.
+  const std::string gave_up = fmt::format(
+      "gave up after {} attempts; no attempt left after the last one was cut off (the agent "
+      "stopped or its lease expired while it ran)",
+      job.attempts);
+  const bool upn =
+      job.user.find('\\') == std::string::npos && job.user.find('@') != std::string::npos;
+  if (!job.machine_resource_id || upn) {
+    // The name or UPN was never resolved, so CreateRelationship never ran.
+    co_return finish_dead(job, gave_up + " before it called CreateRelationship");
+  }
+  Provider* provider = &provider_;
+  const std::uint32_t resource_id = *job.machine_resource_id;
+  const std::string user = job.user;
+  auto find = [provider, resource_id, user]() {
+    return provider->find_relationship(resource_id, user);
+  };
+  const TimePoint started = time_.now();
+  auto f = co_await with_timeout<FindResult>(find, options_.call_timeout);
+  if (!f) {
+    f = FindResult{CallStatus::retry("existence check timed out after " +
+                                     format_duration(options_.call_timeout)),
+                   {}};
+  }
+  note_call("find", f->status, started);
+  if (f->status.outcome != CallOutcome::Ok) {
+    co_return finish_dead(
+        job, gave_up + "; checking whether it took effect failed: " + f->status.detail);
+  }
+  if (f->relationship && f->relationship->is_active && f->relationship->has_type(job.type)) {
+    ++stats_.already_present;
+    co_return finish_done(job, fmt::format("already present (sources: {}); the last attempt, cut "
+                                           "off, had taken effect",
+                                           join_sources(*f->relationship)));
+  }
+  co_return finish_dead(job, gave_up +
+                                 "; it did not take effect (the site has no such "
+                                 "relationship)");
+}
+
 void Dispatcher::finish_done(const Job& job, const std::string& detail) {
   if (auto st = store_.complete(job.id, owner_, time_.now(), detail); !st) {
     spdlog::error("job={} trigger={} could not be completed: {}", job.id, job.trigger_id,
@@ -336,8 +386,8 @@ Awaitable<void> Dispatcher::shutdown() {
   // Whatever still runs has its lease given back; the late result will find
   // the job no longer leased by us and be dropped, and the next run checks
   // the site before calling again (verify_first).
-  for (auto id : std::set<std::int64_t>(in_flight_)) {
-    if (auto st = store_.release(id, owner_, time_.now()); !st) {
+  for (const auto& [id, final_check] : std::map<std::int64_t, bool>(in_flight_)) {
+    if (auto st = store_.release(id, owner_, time_.now(), !final_check); !st) {
       spdlog::error("job={} release at shutdown failed: {}", id, st.error().message);
     } else {
       ++stats_.released;

@@ -7,8 +7,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "core/asio.hpp"
@@ -75,6 +75,9 @@ class Dispatcher {
   Awaitable<void> loop();
   Awaitable<void> run_job(Job job);
   Awaitable<void> run_job_steps(Job& job);
+  // A job claimed with every attempt used (Job::final_check): one existence
+  // check decides done (the cut-off last attempt took effect) or dead.
+  Awaitable<void> final_check(Job& job);
   // Outcome handlers: each writes one attempts row through the store.
   void finish_done(const Job& job, const std::string& detail);
   void finish_retry(const Job& job, const CallStatus& status, bool verify_first);
@@ -91,7 +94,7 @@ class Dispatcher {
   Backoff backoff_;
   CircuitBreaker breaker_;
   asio::steady_timer timer_;
-  std::set<std::int64_t> in_flight_;
+  std::map<std::int64_t, bool> in_flight_;  // job id -> Job::final_check
   bool stopping_ = false;
   bool wake_pending_ = false;
   bool loop_running_ = false;

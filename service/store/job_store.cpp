@@ -608,22 +608,41 @@ Expected<std::vector<DecisionOutcome>> JobStore::record_decisions(
 // --- dispatch ------------------------------------------------------------------------
 
 Expected<std::vector<Job>> JobStore::claim_due(std::size_t limit, TimePoint now, Millis lease,
-                                               const std::string& owner) {
+                                               const std::string& owner, int max_attempts) {
   using R = Expected<std::vector<Job>>;
   return impl_->guarded<R>(fmt::format("claim due jobs for {}", owner), true, [&]() -> R {
     std::vector<Job> jobs;
     if (limit == 0) return jobs;
     auto& db = impl_->db;
     Transaction tx(db);
+    // Jobs that have used every attempt already: their last attempt was cut
+    // off and re-armed (attempts count it: it may have had its effect). They
+    // are leased for a final check that counts no attempt. Same rows as the
+    // UPDATE below (same query, same transaction); usually none.
+    std::vector<std::int64_t> final_checks;
+    if (max_attempts > 0) {
+      auto st = db.cached(
+          "SELECT id FROM (SELECT id, attempts FROM jobs WHERE state = 'pending' "
+          "AND next_attempt_at_ms <= ?1 ORDER BY next_attempt_at_ms, id LIMIT ?2) "
+          "WHERE attempts >= ?3");
+      st.bind(1, now).bind(2, bounded(limit)).bind(3, max_attempts);
+      while (st.step()) final_checks.push_back(st.int64(0));
+    }
     {
       auto st = db.cached(
-          "UPDATE jobs SET state = 'leased', attempts = attempts + 1, lease_owner = ?1, "
-          "lease_expires_at_ms = ?2, leased_at_ms = ?3, updated_at_ms = ?3 "
+          "UPDATE jobs SET state = 'leased', "
+          "attempts = CASE WHEN ?5 > 0 AND attempts >= ?5 THEN attempts ELSE attempts + 1 END, "
+          "lease_owner = ?1, lease_expires_at_ms = ?2, leased_at_ms = ?3, updated_at_ms = ?3 "
           "WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND next_attempt_at_ms <= ?3 "
           "ORDER BY next_attempt_at_ms, id LIMIT ?4) "
           "RETURNING " UDA_JOB_COLUMNS);
       st.bind(1, owner).bind(2, now + lease).bind(3, now).bind(4, bounded(limit));
-      while (st.step()) jobs.push_back(read_job(st));
+      st.bind(5, std::max(max_attempts, 0));
+      while (st.step()) {
+        jobs.push_back(read_job(st));
+        jobs.back().final_check = std::find(final_checks.begin(), final_checks.end(),
+                                            jobs.back().id) != final_checks.end();
+      }
     }
     tx.commit();
     // RETURNING has no defined order.
@@ -683,14 +702,15 @@ Status JobStore::dead_letter(std::int64_t job_id, const std::string& owner, Time
   });
 }
 
-Status JobStore::release(std::int64_t job_id, const std::string& owner, TimePoint now) {
+Status JobStore::release(std::int64_t job_id, const std::string& owner, TimePoint now,
+                         bool counted) {
   return impl_->guarded<Status>(fmt::format("release job {}", job_id), true, [&]() -> Status {
     return impl_->end_attempt(
         job_id, owner, now,
         "UPDATE jobs SET state = 'pending', next_attempt_at_ms = ?2, verify_first = 1, "
-        "attempts = MAX(attempts - 1, 0), updated_at_ms = ?2, lease_owner = NULL, "
+        "attempts = MAX(attempts - ?3, 0), updated_at_ms = ?2, lease_owner = NULL, "
         "lease_expires_at_ms = NULL, leased_at_ms = NULL WHERE id = ?1",
-        [](Statement&) {}, "released",
+        [&](Statement& st) { st.bind(3, counted ? 1 : 0); }, "released",
         fmt::format("given back by {} before the attempt finished; will verify first", owner));
   });
 }

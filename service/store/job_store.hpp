@@ -6,7 +6,8 @@
 //   insert_triggers()      -> triggers.state = 'received'   (the acknowledgement point)
 //   record_decisions()     -> 'skipped', or 'decided' + a job (or linked to an existing job
 //                             with the same idempotency key: decision 'duplicate')
-//   claim_due()            -> job 'leased' (attempts + 1, lease_owner, lease_expires_at)
+//   claim_due()            -> job 'leased' (attempts + 1 up to max_attempts, lease_owner,
+//                             lease_expires_at)
 //   complete()/retry_later()/dead_letter()/release()
 //                          -> job 'done' | 'pending' | 'dead' | 'pending'; one attempts row each
 //
@@ -131,9 +132,13 @@ class JobStore {
 
   // --- dispatch -----------------------------------------------------------
   // Pending jobs with next_attempt_at <= now, oldest due first: marks them
-  // leased by `owner` until now + lease and increments attempts.
+  // leased by `owner` until now + lease and increments attempts. With
+  // max_attempts > 0, attempts never pass it: a job that has used them all
+  // already (its last attempt was cut off by a crash or an expired lease and
+  // re-armed; or max_attempts was lowered) is leased without counting another
+  // and comes back with Job::final_check set.
   Expected<std::vector<Job>> claim_due(std::size_t limit, TimePoint now, Millis lease,
-                                       const std::string& owner);
+                                       const std::string& owner, int max_attempts = 0);
   // Earliest next_attempt_at among pending jobs.
   Expected<std::optional<TimePoint>> next_due();
   // The following act only on a job leased by `owner`; otherwise they return
@@ -145,8 +150,9 @@ class JobStore {
   Status dead_letter(std::int64_t job_id, const std::string& owner, TimePoint now,
                      const std::string& error);
   // Shutdown: back to pending now, verify_first = 1, attempts - 1 (the attempt
-  // did not finish), attempts row 'released'.
-  Status release(std::int64_t job_id, const std::string& owner, TimePoint now);
+  // did not finish), attempts row 'released'. `counted` = false for a lease
+  // whose claim counted no attempt (Job::final_check): attempts stay.
+  Status release(std::int64_t job_id, const std::string& owner, TimePoint now, bool counted = true);
   // After resolving a machine name to its resource id.
   Status set_resource_id(std::int64_t job_id, const std::string& owner, std::uint32_t resource_id);
   // After resolving a UPN to the site's UniqueUserName (DOMAIN\user).

@@ -138,7 +138,13 @@ nlohmann::json AgentHarness::cli_json(const std::vector<std::string>& args) cons
 
 void AgentHarness::start() {
   ASSERT_LE(pid_, 0) << "agent already running";
-  const auto before = log_count(" ready: ");
+  ASSERT_TRUE(launch()) << "cannot start " << agent_binary();
+  ASSERT_TRUE(wait_ready()) << "agent did not become ready; log:\n" << log();
+}
+
+bool AgentHarness::launch() {
+  if (pid_ > 0) return false;
+  ready_before_ = log_count(" ready: ");
   std::vector<std::string> argv_s{agent_binary().string(), "--config", config_path().string(),
                                   "run"};
   std::vector<char*> argv;
@@ -152,18 +158,23 @@ void AgentHarness::start() {
   posix_spawn_file_actions_addchdir_np(&fa, dir_.c_str());
   const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
-  ASSERT_EQ(rc, 0) << "cannot start " << argv[0];
+  if (rc != 0) pid_ = -1;
+  return rc == 0;
+}
+
+bool AgentHarness::wait_ready(std::chrono::milliseconds timeout) {
   const bool ready = wait_for(
       [&] {
+        if (pid_ <= 0) return true;
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
           pid_ = -1;
-          return true;  // exited: reported below
+          return true;  // exited: reported by the caller
         }
-        return log_count(" ready: ") > before;
+        return log_count(" ready: ") > ready_before_;
       },
-      std::chrono::seconds(30));
-  ASSERT_TRUE(ready && pid_ > 0) << "agent did not become ready; log:\n" << log();
+      timeout);
+  return ready && pid_ > 0;
 }
 
 void AgentHarness::signal(int sig) const {

@@ -58,6 +58,12 @@ class AgentHarness {
 
   // Starts `uda-agent run` in the background; waits until it logs "ready".
   void start();
+  // Starts `uda-agent run` without waiting (e.g. to kill it while it starts
+  // up); false when it could not be spawned. wait_ready() then waits for the
+  // "ready" line logged after the launch, or for the process to exit (pid
+  // cleared); true when it is ready.
+  bool launch();
+  bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   // The API's base URL from the last "ready" line ("http://127.0.0.1:PORT").
   std::string http_url() const;
   // Runs any program (curl, ...) to completion, in the work dir.
@@ -84,6 +90,7 @@ class AgentHarness {
   std::string sections_;
   std::string provider_;
   pid_t pid_ = -1;
+  std::size_t ready_before_ = 0;  // " ready: " lines in the log before the last launch
 };
 
 std::filesystem::path agent_binary();

@@ -96,6 +96,12 @@ TEST(Cli, SubmitRejectsBadInputWithoutWritingAnything) {
   auto mixed = h.cli({"submit", "--file", "mixed.json"});
   EXPECT_EQ(mixed.exit_code, 2);
   EXPECT_TRUE(contains(mixed.err, "trigger [1]")) << mixed.err;
+  // A number beyond a double is nlohmann::json's out_of_range, not a
+  // parse_error; it escaped as an exception and aborted the CLI (tests/fuzz).
+  h.write_file("huge.json", R"({"kind":"osd","machine":1,"user":"C\\u","attributes":{"n":1e400}})");
+  auto huge = h.cli({"submit", "--file", "huge.json"});
+  EXPECT_EQ(huge.exit_code, 2);
+  EXPECT_TRUE(contains(huge.err, "not valid JSON")) << huge.err;
   EXPECT_FALSE(std::filesystem::exists(h.dir() / "var/uda-agent.db"))
       << "a rejected submit must not write the store";
 }

@@ -254,6 +254,10 @@ TEST(HttpApi, BadRequestsGetAClearErrorAndStoreNothing) {
       {R"({"kind":"osd","machine":1,"user":"C\\u","origin":"spoofed"})", 400, "invalid_trigger",
        "origin"},
       {std::string(40, '[') + std::string(40, ']'), 400, "invalid_json", ""},
+      // A number beyond a double: nlohmann::json's out_of_range, not a
+      // parse_error; it escaped the handler and ended the agent (tests/fuzz).
+      {R"({"kind":"osd","machine":1,"user":"C\\u","attributes":{"n":1e400}})", 400, "invalid_json",
+       ""},
       {json::array({trigger("", "osd", 1, 1), trigger("", "osd", 2, 2), trigger("", "osd", 3, 3),
                     trigger("", "osd", 4, 4), trigger("", "osd", 5, 5), trigger("", "osd", 6, 6)})
            .dump(),

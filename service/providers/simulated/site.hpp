@@ -35,7 +35,7 @@
 #include "core/result.hpp"
 #include "core/source_id.hpp"
 #include "core/time.hpp"
-#include "providers/provider.hpp"
+#include "providers/provider_types.hpp"
 
 struct sqlite3;
 

@@ -285,6 +285,11 @@ void TriggerApi::post_triggers(const Request& req, const ClientInfo& client, con
   } catch (const json::parse_error& e) {
     return reject(bhttp::status::bad_request, "invalid_json",
                   fmt::format("the body is not valid JSON (at byte {})", e.byte));
+  } catch (const json::exception&) {
+    // Not every parse failure is a parse_error: a number beyond a double
+    // (1e400) is an out_of_range, which would end the agent's I/O thread.
+    return reject(bhttp::status::bad_request, "invalid_json",
+                  "the body is not valid JSON (a number is out of range)");
   }
   if (!doc.is_object() && !doc.is_array()) {
     return reject(bhttp::status::bad_request, "invalid_json",

@@ -10,7 +10,7 @@
 
 #include "core/trigger.hpp"
 #include "core/user_account.hpp"
-#include "sources/http/tls_support.hpp"
+#include "sources/http/tls_available.hpp"
 
 namespace uda::http {
 

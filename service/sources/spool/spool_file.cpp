@@ -339,6 +339,11 @@ Expected<std::vector<Trigger>> parse_json(std::string_view name, std::string_vie
   } catch (const json::parse_error& e) {
     return Error{fmt::format("{}: not valid JSON at byte {}: {}", name, e.byte + offset,
                              strip_json_exception_prefix(e.what()))};
+  } catch (const json::exception& e) {
+    // Not every parse failure is a parse_error: a number beyond a double
+    // (1e400) is an out_of_range.
+    return Error{
+        fmt::format("{}: not valid JSON: {}", name, strip_json_exception_prefix(e.what()))};
   }
   return triggers_from(name, content, std::move(root), {std::string(name)}, origin, max_triggers);
 }
@@ -351,17 +356,14 @@ Expected<std::vector<Trigger>> parse_yaml(std::string_view name, std::string_vie
   auto root = yaml::load_text(text, doc_name);
   if (!root) return root.error();
   // YAML::Load reads the first document only; more than one is a mistake
-  // (and a syntax error in a later one must not go unnoticed).
-  try {
-    const auto docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      return Error{fmt::format(
-          "{}: holds {} YAML documents ('---'); put all triggers in one list in one document", name,
-          docs.size())};
-    }
-  } catch (const YAML::Exception& e) {
-    return Error{fmt::format("{}:{}:{}: YAML syntax error: {}", name, e.mark.line + 1,
-                             e.mark.column + 1, e.msg)};
+  // (and a syntax error in a later one must not go unnoticed, nor text after
+  // the end of the first).
+  const auto docs = yaml::count_documents(text, doc_name);
+  if (!docs) return docs.error();
+  if (*docs > 1) {
+    return Error{fmt::format(
+        "{}: holds {} YAML documents ('---'); put all triggers in one list in one document", name,
+        *docs)};
   }
   const yaml::Doc doc{doc_name};
   YamlToJson conv(doc);

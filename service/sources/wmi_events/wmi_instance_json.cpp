@@ -196,6 +196,10 @@ Expected<WmiInstance> wmi_instance_from_json_text(std::string_view text) {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
     return Error{fmt::format("not valid JSON at byte {}: {}", e.byte, e.what())};
+  } catch (const json::exception& e) {
+    // Not every parse failure is a parse_error: a number beyond a double
+    // (1e400) is an out_of_range.
+    return Error{fmt::format("not valid JSON: {}", e.what())};
   }
   return wmi_instance_from_json(j);
 }

@@ -52,6 +52,32 @@ TEST(Time, Iso8601RejectsAmbiguousOrMalformed) {
   EXPECT_FALSE(parse_iso8601(""));
 }
 
+TEST(Time, Iso8601RefusesDaysPastTheEndOfTheMonth) {
+  EXPECT_FALSE(parse_iso8601("2026-02-29T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("2026-02-30T00:00:00Z"));  // was read as 2026-03-02
+  EXPECT_FALSE(parse_iso8601("2026-04-31T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("1900-02-29T00:00:00Z"));
+  EXPECT_TRUE(parse_iso8601("2028-02-29T00:00:00Z"));
+  EXPECT_TRUE(parse_iso8601("2000-02-29T00:00:00Z"));
+  EXPECT_TRUE(parse_iso8601("2026-12-31T23:59:59Z"));
+  EXPECT_FALSE(parse_http_date("Mon, 30 Feb 2026 10:00:00 GMT"));
+  EXPECT_TRUE(parse_http_date("Tue, 29 Feb 2028 10:00:00 GMT"));
+}
+
+// Found by tests/fuzz (fuzz_trigger_json): a zone offset could move a time
+// out of years 0000..9999, where format_iso8601 writes what this refuses.
+TEST(Time, Iso8601ReadsOnlyTimesItCanWriteBack) {
+  EXPECT_FALSE(parse_iso8601("0000-01-01T00:30:00+01:00"));
+  EXPECT_FALSE(parse_iso8601("9999-12-31T23:30:00-01:00"));
+  EXPECT_FALSE(parse_iso8601("9999-12-31T23:59:60Z"));
+  for (const char* s : {"0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z",
+                        "0000-01-01T01:00:00.000+01:00", "9999-12-31T22:59:59.999-01:00"}) {
+    const auto t = parse_iso8601(s);
+    ASSERT_TRUE(t) << s;
+    EXPECT_EQ(parse_iso8601(format_iso8601(*t)), t) << s << " -> " << format_iso8601(*t);
+  }
+}
+
 TEST(Time, HttpDates) {
   EXPECT_EQ(parse_http_date("Wed, 25 Nov 2026 10:00:30 GMT"),
             parse_iso8601("2026-11-25T10:00:30Z"));

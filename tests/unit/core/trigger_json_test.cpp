@@ -46,6 +46,40 @@ TEST(TriggerJson, RoundTrips) {
   EXPECT_EQ(to_json(*again), to_json(*t));
 }
 
+// Found by tests/fuzz (fuzz_trigger_json): nlohmann::json reports a number
+// beyond a double as out_of_range, not parse_error; it escaped as an exception.
+TEST(TriggerJson, NumberBeyondADoubleIsAnErrorNotAnException) {
+  Expected<Trigger> t = Error{};
+  EXPECT_NO_THROW(
+      t = trigger_from_json_text(
+          R"({"kind":"osd","machine":1,"user":"C\\u","attributes":{"n":1e400}})", "cli"));
+  ASSERT_FALSE(t);
+  EXPECT_NE(t.error().message.find("not valid JSON"), std::string::npos) << t.error().message;
+  EXPECT_NE(t.error().message.find("1e400"), std::string::npos) << t.error().message;
+}
+
+// Found by tests/fuzz (the round-trip property of fuzz_trigger_json): a zone
+// offset moved received_at out of years 0000..9999, and the trigger's own JSON
+// form was then refused.
+TEST(TriggerJson, ReceivedAtReadsBackFromItsJsonForm) {
+  for (const char* at : {"0000-01-01T00:30:00+01:00", "9999-12-31T23:59:59-00:01"}) {
+    auto t = trigger_from_json_text(
+        std::string(R"({"kind":"osd","machine":1,"user":"C\\u","received_at":")") + at + "\"}",
+        "cli");
+    ASSERT_FALSE(t) << at;
+    EXPECT_NE(t.error().message.find("received_at"), std::string::npos) << t.error().message;
+  }
+  for (const char* at : {"0000-01-01T01:00:00+01:00", "9999-12-31T23:59:59.999Z"}) {
+    auto t = trigger_from_json_text(
+        std::string(R"({"kind":"osd","machine":1,"user":"C\\u","received_at":")") + at + "\"}",
+        "cli");
+    ASSERT_TRUE(t) << at << ": " << t.error().message;
+    auto again = trigger_from_json_text(to_json(*t).dump(), "cli");
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->received_at, t->received_at);
+  }
+}
+
 struct BadCase {
   const char* json;
   const char* field;

@@ -49,6 +49,30 @@ TEST(YamlUtil, StringLists) {
   EXPECT_NE(bad.error().message.find("d[1]"), std::string::npos);
 }
 
+TEST(YamlUtil, CountDocuments) {
+  EXPECT_EQ(*yaml::count_documents("", "c.yaml"), 0U);
+  EXPECT_EQ(*yaml::count_documents("# only a comment\n", "c.yaml"), 0U);
+  EXPECT_EQ(*yaml::count_documents("a: 1\n", "c.yaml"), 1U);
+  EXPECT_EQ(*yaml::count_documents("---\na: 1\n...\n", "c.yaml"), 1U);
+  EXPECT_EQ(*yaml::count_documents("a: 1\n---\nb: 2\n---\n- 3\n", "c.yaml"), 3U);
+  auto bad = yaml::count_documents("a: 1\n---\nb: [2\n", "c.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("c.yaml:"), std::string::npos) << bad.error().message;
+}
+
+// Found by tests/fuzz (fuzz_spool_file): YAML::LoadAll (yaml-cpp 0.7) never
+// returns for text after a document that starts no new one; YAML::Load
+// ignores it. count_documents reports it where it is.
+TEST(YamlUtil, TextAfterTheDocumentIsASyntaxError) {
+  for (const char* text : {"{a: 1},7\n", "[1, 2], x\n", ",7\n"}) {
+    auto n = yaml::count_documents(text, "c.yaml");
+    ASSERT_FALSE(n) << text;
+    EXPECT_NE(n.error().message.find("c.yaml:1:"), std::string::npos) << n.error().message;
+    EXPECT_NE(n.error().message.find("after the end of the document"), std::string::npos)
+        << n.error().message;
+  }
+}
+
 TEST(YamlUtil, MissingFileIsAClearError) {
   auto n = yaml::load_file("/nonexistent/uda.yaml");
   ASSERT_FALSE(n);

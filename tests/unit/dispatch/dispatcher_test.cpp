@@ -365,6 +365,43 @@ TEST_F(DispatcherTest, ShutdownReleasesCallsStillInFlight) {
   EXPECT_EQ(d.stats().released, 1U);
 }
 
+// kill -9 during the last allowed attempt, max_attempts times over: start-up
+// re-arms the lease with every attempt used. The job may have had its effect,
+// but no attempt is left: one existence check decides, and
+// CreateRelationship is never called again (attempts stay at the maximum).
+TEST_F(DispatcherTest, JobCutOffInItsLastAttemptIsCheckedNeverCalledAgain) {
+  FakeProvider p(io_);
+  const auto took_effect = add_job(16777220, "CONTOSO\\jdoe");
+  const auto did_not = add_job(16777221, "CONTOSO\\jdoe");
+  Relationship r;
+  r.resource_id = 16777220;
+  r.unique_user_name = "CONTOSO\\jdoe";
+  r.sources = {SourceId::Osd};
+  r.types = {1};
+  p.rels[{16777220U, "CONTOSO\\jdoe"}] = r;  // the cut-off call had applied it
+  const int max = opts_.backoff.max_attempts;
+  for (int i = 0; i < max; ++i) {
+    auto claimed = store_->claim_due(10, now_ms(), opts_.lease, "killed-agent", max);
+    ASSERT_TRUE(claimed && claimed->size() == 2U);
+    ASSERT_TRUE(store_->rearm_leases(now_ms(), true));
+  }
+  ASSERT_EQ(job(took_effect).attempts, max);
+
+  Dispatcher d(io_, *store_, p, opts_, time_, "test-owner");
+  ASSERT_TRUE(run_until(d, [&] { return terminal(took_effect) && terminal(did_not); }));
+  EXPECT_EQ(p.creates, 0);
+  EXPECT_EQ(p.finds, 2);
+  const Job a = job(took_effect);
+  EXPECT_EQ(a.state, JobState::Done);
+  EXPECT_EQ(a.attempts, max);
+  EXPECT_NE(a.outcome.find("already present"), std::string::npos) << a.outcome;
+  const Job b = job(did_not);
+  EXPECT_EQ(b.state, JobState::Dead);
+  EXPECT_EQ(b.attempts, max);
+  EXPECT_NE(b.last_error.find("gave up after 5 attempts"), std::string::npos) << b.last_error;
+  EXPECT_NE(b.last_error.find("did not take effect"), std::string::npos) << b.last_error;
+}
+
 TEST_F(DispatcherTest, ResolvesAUpnLeftForTheSiteBeforeCreating) {
   FakeProvider p(io_);
   p.users_by_upn["bob.smith@fabrikam.com"] = "FABRIKAM\\bsmith";

@@ -279,6 +279,30 @@ TEST(SpoolFileYaml, DuplicateKeysAndSeveralDocumentsAreRefused) {
   EXPECT_THAT(error_of("s.yaml", "just text\n"), HasSubstr("must hold one trigger"));
 }
 
+// Found by tests/fuzz (fuzz_spool_file): the check for further documents
+// (YAML::LoadAll) never returned for this file, growing without bound; the
+// spool watcher would have hung on it.
+TEST(SpoolFileYaml, TextAfterAFlowMapIsASyntaxErrorNotAHang) {
+  const std::string content =
+      R"({"kind": "osd", "machine": {"resource_id": 1677+220}, "rs":ue "CONTOSO\\jdoe"76+220},7)"
+      "\n";
+  EXPECT_THAT(error_of("t.yaml", content),
+              StartsWith("t.yaml:1:85: YAML syntax error: unexpected text after the end"));
+  EXPECT_THAT(error_of("u.yaml", "{kind: osd, machine: 1, user: 'C\\a'}, 7\n"),
+              HasSubstr("after the end of the document"));
+}
+
+// Found by tests/fuzz (fuzz_spool_file): a number beyond a double is
+// nlohmann::json's out_of_range, not a parse_error; it escaped as an exception.
+TEST(SpoolFileJson, NumberBeyondADoubleIsAnError) {
+  std::string e;
+  EXPECT_NO_THROW(
+      e = error_of(
+          "big.json",
+          R"({"kind": "osd", "machine": 1, "user": "C\\a", "attributes": {"n": -1E999}})"));
+  EXPECT_THAT(e, StartsWith("big.json: not valid JSON: number overflow"));
+}
+
 TEST(SpoolFileYaml, AliasExpansionIsBounded) {
   std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
   char prev = 'a';

@@ -624,6 +624,52 @@ TEST_F(JobStoreTest, RearmAllLeasesAtStartUp) {
   EXPECT_EQ(*n, 0);
 }
 
+// A crash in the last allowed attempt leaves attempts == max_attempts after
+// the re-arm; the next claim must not count a new attempt past the maximum.
+TEST_F(JobStoreTest, ClaimNeverCountsPastMaxAttempts) {
+  const auto id = add_job("t", 16777220);
+  for (int i = 1; i <= 2; ++i) {
+    auto jobs = store_->claim_due(10, at(i * 10), kLease, "agent-1", 2);
+    ASSERT_TRUE(jobs) << jobs.error().message;
+    ASSERT_EQ(jobs->size(), 1U);
+    EXPECT_EQ((*jobs)[0].attempts, i);
+    EXPECT_FALSE((*jobs)[0].final_check);
+    ASSERT_TRUE(store_->rearm_leases(at(i * 10 + 5), true));  // the agent died mid-call
+  }
+  EXPECT_EQ(job(id).attempts, 2);
+
+  auto last = store_->claim_due(10, at(30), kLease, "agent-1", 2);
+  ASSERT_TRUE(last) << last.error().message;
+  ASSERT_EQ(last->size(), 1U);
+  EXPECT_TRUE((*last)[0].final_check);
+  EXPECT_EQ((*last)[0].attempts, 2);
+  EXPECT_EQ(job(id).attempts, 2);
+  EXPECT_EQ(job(id).state, JobState::Leased);
+
+  // Giving a final check back leaves the count alone: the claim counted nothing.
+  ASSERT_TRUE(store_->release(id, "agent-1", at(35), /*counted=*/false));
+  EXPECT_EQ(job(id).attempts, 2);
+  auto again = store_->claim_due(10, at(40), kLease, "agent-1", 2);
+  ASSERT_TRUE(again && again->size() == 1U);
+  EXPECT_TRUE((*again)[0].final_check);
+  ASSERT_TRUE(store_->complete(id, "agent-1", at(45), "already present"));
+  const Job j = job(id);
+  EXPECT_EQ(j.state, JobState::Done);
+  EXPECT_EQ(j.attempts, 2);
+  const auto history = attempts(id);
+  ASSERT_EQ(history.size(), 4U);
+  EXPECT_EQ(history[1].attempt, 2);
+  EXPECT_EQ(history[1].outcome, "lease-expired");
+  EXPECT_EQ(history[2].outcome, "released");
+  EXPECT_EQ(history[3].attempt, 2);
+  EXPECT_EQ(history[3].outcome, "ok");
+
+  // Without a maximum, claims count as before.
+  const auto other = add_job("u", 16777221, "CONTOSO\\other", at(50));
+  ASSERT_EQ(claim(at(50)).size(), 1U);
+  EXPECT_EQ(job(other).attempts, 1);
+}
+
 TEST_F(JobStoreTest, ConcurrentDispatchersNeverShareAJob) {
   constexpr int kJobs = 200;
   std::vector<Trigger> ts;

@@ -135,6 +135,9 @@ TEST(WmiInstanceJson, Errors) {
   EXPECT_THAT(json_error_of(R"({"class": "C", "properties": {"bad name": 1}})"),
               HasSubstr("not a valid property name"));
   EXPECT_THAT(json_error_of("{\"class\": "), HasSubstr("not valid JSON at byte"));
+  // A number beyond a double is nlohmann::json's out_of_range, not a parse_error.
+  EXPECT_THAT(json_error_of(R"({"class": "C", "properties": {"N": 1e400}})"),
+              HasSubstr("not valid JSON: "));
   EXPECT_THAT(json_error_of(R"({"class": "C", "properties": {"S": ")" +
                             std::string(kMaxWmiStringLength + 1, 'x') + "\"}}"),
               HasSubstr("longer than"));

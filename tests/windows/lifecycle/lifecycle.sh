@@ -154,9 +154,9 @@ wine msiexec /x "$(winepath -w "$msi")" /qn </dev/null || fail "msiexec /x exite
 # The MSI stops and deletes the service; the SCM removes a deleted service once
 # the last handle to it is closed, which may be a moment after msiexec returns.
 installed() { wine sc query UdaAgent </dev/null 2>&1 | grep -q "SERVICE_NAME"; }
-for _ in $(seq 1 20); do installed || break; sleep 0.5; done
+for _ in $(seq 1 60); do installed || break; sleep 1; done
 if installed; then
-  fail "service UdaAgent still installed 10 s after uninstall"
+  fail "service UdaAgent still installed 60 s after uninstall"
 fi
 [[ ! -e "$drive_c/Program Files/UdaAgent/uda-agent.exe" ]] || fail "uda-agent.exe left behind"
 [[ -f "$data/uda-agent.yaml" ]] || fail "uninstall removed C:\\ProgramData\\UdaAgent\\uda-agent.yaml"
