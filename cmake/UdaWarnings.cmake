@@ -32,13 +32,18 @@ function(uda_add_library name)
   add_library(${name} STATIC ${ARGN})
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/service)
   uda_target_warnings(${name})
+  uda_target_unity(${name})
+endfunction()
+
+# With UDA_UNITY_BUILD, compiles <target>'s sources in unity batches of 8.
+function(uda_target_unity target)
   if(UDA_UNITY_BUILD)
-    set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
       # In a unity source every file is an included one, and GCC then reports
       # each coroutine frame or member whose type is in an anonymous namespace
       # (-Wsubobject-linkage); the types are file-local either way.
-      target_compile_options(${name} PRIVATE -Wno-subobject-linkage)
+      target_compile_options(${target} PRIVATE -Wno-subobject-linkage)
     endif()
   endif()
 endfunction()
