@@ -29,6 +29,16 @@ std::optional<DomainUser> parse_domain_user(std::string_view text);
 std::optional<Upn> parse_upn(std::string_view text);
 
 // Lowercase ASCII copy; ConfigMgr compares account names case-insensitively.
+// ASCII letter case only (names in ConfigMgr and AD compare that way); no
+// locale look-up per character.
+constexpr char ascii_lower_char(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+constexpr char ascii_upper_char(char c) {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+}
+// Equal ignoring ASCII letter case, without allocating.
+bool ascii_iequals(std::string_view a, std::string_view b);
 std::string ascii_lower(std::string_view s);
 std::string ascii_upper(std::string_view s);
 // Leading/trailing whitespace removed.

@@ -189,11 +189,14 @@ bool evaluate(const AttributeExpr& e, const Attributes& attrs, std::string* why)
       comparable = false;
     }
   } else {
-    const std::string have = attribute_to_string(v);
+    // Text as the trigger gave it; a number or flag is compared as its text.
+    const auto* text = std::get_if<std::string>(&v);
+    const std::string converted = text != nullptr ? std::string() : attribute_to_string(v);
+    const std::string_view have = text != nullptr ? std::string_view(*text) : converted;
     if (e.op == CompareOp::Matches) {
       ok = e.glob.matches(have);
     } else {
-      const bool eq = ascii_lower(have) == ascii_lower(std::get<std::string>(e.value));
+      const bool eq = ascii_iequals(have, std::get<std::string>(e.value));
       ok = e.op == CompareOp::Eq ? eq : !eq;
     }
   }

@@ -31,17 +31,29 @@ std::string_view field_name(NameField f) {
 
 constexpr std::array<std::string_view, 7> kDays{"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
+std::string quoted(const Glob& g) {
+  return "'" + g.pattern() + "'";
+}
+
 }  // namespace
+
+KindIs::KindIs(std::vector<TriggerKind> kinds)
+    : kinds_(std::move(kinds)),
+      listed_(list(kinds_, [](TriggerKind x) { return std::string(to_string(x)); })) {
+  for (const auto k : kinds_) mask_ |= 1U << static_cast<unsigned>(k);
+}
 
 bool KindIs::eval(const EvalContext& ctx, std::string* why) const {
   const auto k = ctx.trigger.kind;
-  const bool ok = std::find(kinds_.begin(), kinds_.end(), k) != kinds_.end();
+  const bool ok = accepts(k);
   if (why != nullptr) {
-    *why = fmt::format("kind {} is {}one of {}", to_string(k), ok ? "" : "not ",
-                       list(kinds_, [](TriggerKind x) { return std::string(to_string(x)); }));
+    *why = fmt::format("kind {} is {}one of {}", to_string(k), ok ? "" : "not ", listed_);
   }
   return ok;
 }
+
+OriginMatches::OriginMatches(std::vector<Glob> globs)
+    : globs_(std::move(globs)), listed_(list(globs_, quoted)) {}
 
 bool OriginMatches::eval(const EvalContext& ctx, std::string* why) const {
   const auto& o = ctx.trigger.origin;
@@ -52,14 +64,32 @@ bool OriginMatches::eval(const EvalContext& ctx, std::string* why) const {
     }
   }
   if (why != nullptr) {
-    *why = fmt::format("origin '{}' matches none of {}", o,
-                       list(globs_, [](const Glob& g) { return "'" + g.pattern() + "'"; }));
+    *why = fmt::format("origin '{}' matches none of {}", o, listed_);
   }
   return false;
 }
 
+NameMatches::NameMatches(NameField field, std::vector<Glob> globs, std::vector<Regex> regexes)
+    : field_(field), globs_(std::move(globs)), regexes_(std::move(regexes)) {
+  if (!globs_.empty()) wanted_ = list(globs_, quoted);
+  if (!regexes_.empty()) {
+    if (!wanted_.empty()) wanted_ += " or ";
+    wanted_ += list(regexes_, [](const Regex& r) { return "/" + r.pattern + "/"; });
+  }
+}
+
+std::string NameMatches::leads() const {
+  if (!regexes_.empty() || globs_.empty()) return {};
+  std::string out;
+  for (const auto& g : globs_) {
+    if (g.lead() == '\0') return {};
+    out += g.lead();
+  }
+  return out;
+}
+
 bool NameMatches::eval(const EvalContext& ctx, std::string* why) const {
-  std::string value;
+  std::string_view value;
   switch (field_) {
     case NameField::MachineName:
       if (!ctx.trigger.machine.name) {
@@ -78,7 +108,7 @@ bool NameMatches::eval(const EvalContext& ctx, std::string* why) const {
       value = ctx.user.user;
       break;
     case NameField::UserAccount:
-      value = ctx.user.str();
+      value = ctx.account;
       break;
   }
   for (const auto& g : globs_) {
@@ -92,7 +122,7 @@ bool NameMatches::eval(const EvalContext& ctx, std::string* why) const {
   for (const auto& r : regexes_) {
     bool hit = false;
     try {
-      hit = std::regex_search(value, r.re);
+      hit = std::regex_search(value.begin(), value.end(), r.re);
     } catch (const std::regex_error&) {
       hit = false;  // too complex for this input: counts as no match
     }
@@ -104,15 +134,7 @@ bool NameMatches::eval(const EvalContext& ctx, std::string* why) const {
     }
   }
   if (why != nullptr) {
-    std::string wanted;
-    if (!globs_.empty()) {
-      wanted = list(globs_, [](const Glob& g) { return "'" + g.pattern() + "'"; });
-    }
-    if (!regexes_.empty()) {
-      if (!wanted.empty()) wanted += " or ";
-      wanted += list(regexes_, [](const Regex& r) { return "/" + r.pattern + "/"; });
-    }
-    *why = fmt::format("{} '{}' matches none of {}", field_name(field_), value, wanted);
+    *why = fmt::format("{} '{}' matches none of {}", field_name(field_), value, wanted_);
   }
   return false;
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,7 +22,8 @@ namespace uda {
 
 struct EvalContext {
   const Trigger& trigger;
-  const DomainUser& user;  // after users: normalisation
+  const DomainUser& user;    // after users: normalisation
+  std::string_view account;  // user.str(), made once per decision
 };
 
 class Condition {
@@ -37,21 +39,27 @@ using ConditionPtr = std::shared_ptr<const Condition>;
 // when.kind
 class KindIs final : public Condition {
  public:
-  explicit KindIs(std::vector<TriggerKind> kinds) : kinds_(std::move(kinds)) {}
+  explicit KindIs(std::vector<TriggerKind> kinds);
   bool eval(const EvalContext& ctx, std::string* why) const override;
+  [[nodiscard]] bool accepts(TriggerKind k) const {
+    return (mask_ & (1U << static_cast<unsigned>(k))) != 0;
+  }
 
  private:
   std::vector<TriggerKind> kinds_;
+  std::uint32_t mask_ = 0;  // bit k: TriggerKind k is listed
+  std::string listed_;      // "[osd, enrollment]", for the sentence
 };
 
 // when.origin (wildcards: 'http:osd-*', 'spool', 'wmi:*')
 class OriginMatches final : public Condition {
  public:
-  explicit OriginMatches(std::vector<Glob> globs) : globs_(std::move(globs)) {}
+  explicit OriginMatches(std::vector<Glob> globs);
   bool eval(const EvalContext& ctx, std::string* why) const override;
 
  private:
   std::vector<Glob> globs_;
+  std::string listed_;  // "['http:osd-*', 'spool']"
 };
 
 // A regular expression compiled once (ECMAScript, case-insensitive), with the
@@ -73,14 +81,19 @@ enum class NameField {
 // true when the field matches any wildcard or any regex.
 class NameMatches final : public Condition {
  public:
-  NameMatches(NameField field, std::vector<Glob> globs, std::vector<Regex> regexes)
-      : field_(field), globs_(std::move(globs)), regexes_(std::move(regexes)) {}
+  NameMatches(NameField field, std::vector<Glob> globs, std::vector<Regex> regexes);
   bool eval(const EvalContext& ctx, std::string* why) const override;
+  [[nodiscard]] NameField field() const { return field_; }
+  // The (lowercased) first characters a matching value can start with, when
+  // every pattern is a wildcard with a literal first character; empty when
+  // any value could match.
+  [[nodiscard]] std::string leads() const;
 
  private:
   NameField field_;
   std::vector<Glob> globs_;
   std::vector<Regex> regexes_;
+  std::string wanted_;  // "['LAB-*'] or [/^kiosk/]"
 };
 
 // when.machine.resource_id: single ids and inclusive ranges.

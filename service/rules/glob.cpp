@@ -1,21 +1,23 @@
 #include "rules/glob.hpp"
 
-#include <cctype>
-
 #include "core/user_account.hpp"
 
 namespace uda {
 namespace {
 
-char fold(char c) {
-  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+// ASCII lowercase without the locale look-up of std::tolower: this runs for
+// every character of every name a rule tests.
+constexpr char fold(char c) {
+  return ascii_lower_char(c);
 }
 
 }  // namespace
 
-Glob::Glob(std::string_view pattern) : pattern_(pattern), folded_(ascii_lower(pattern)) {}
+Glob::Glob(std::string_view pattern) : pattern_(pattern), folded_(ascii_lower(pattern)) {
+  if (!folded_.empty() && folded_.front() != '*' && folded_.front() != '?') lead_ = folded_.front();
+}
 
-bool Glob::matches(std::string_view text) const {
+bool Glob::match(std::string_view text) const {
   // Iterative matcher with one backtrack point (the last '*'): linear in
   // practice, never exponential, no recursion.
   const std::string_view p = folded_;

@@ -9,6 +9,7 @@
 #include "core/decision.hpp"
 #include "core/source_id.hpp"
 #include "rules/condition.hpp"
+#include "rules/rule_index.hpp"
 #include "rules/user_policy.hpp"
 
 namespace uda {
@@ -39,6 +40,8 @@ struct RuleSet {
                       "no rule matched"};
   // Things worth knowing that do not stop the load (e.g. unreachable rules).
   std::vector<std::string> warnings;
+  // Candidate rules per trigger kind (rules_loader builds it; see rule_index.hpp).
+  RuleIndex index;
 };
 
 }  // namespace uda

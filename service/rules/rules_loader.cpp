@@ -634,6 +634,7 @@ Expected<RuleSet> load_rules_text(const std::string& text, const std::string& na
       set.fallback.reason = "no rule matched";
     }
   }
+  set.index = build_rule_index(set.rules);
   return set;
 }
 

@@ -229,5 +229,69 @@ rules:
   EXPECT_EQ(decide(rs, trig(TriggerKind::Osd, "adm-x@fabrikam.com")).rule, "admins");
 }
 
+// The quick path (TraceLevel::None) looks only at the rules the index says
+// can match; it must decide exactly as walking every rule does.
+TEST(Engine, TheRuleIndexNeverChangesADecision) {
+  const auto rs = load(R"(
+rules:
+  - {name: off, enabled: false, when: {machine: {name: 'W*'}}, action: create, source: 2}
+  - {name: lab, when: {machine: {name: ['LAB-*', 'kiosk??']}}, action: skip}
+  - {name: q-lead, when: {machine: {name: '?AB*'}}, action: skip}
+  - {name: star-lead, when: {machine: {name: '*-SRV'}}, action: skip}
+  - {name: rx-and-glob, when: {machine: {name: 'X*', name_regex: '^y'}}, action: skip}
+  - {name: osd-wks, when: {kind: osd, machine: {name: 'WKS-*'}}, action: create, source: OSD}
+  - {name: usage-or-manual, when: {kind: [usage, manual], user: {name: 'j*'}}, action: create, source: 2}
+  - {name: enroll, when: {kind: enrollment}, action: create, source: DeviceManagement}
+  - {name: everything-else, when: {machine: {resource_id: '1-99'}}, action: skip}
+)");
+  ASSERT_TRUE(rs.index.covers(rs.rules.size()));
+  const std::vector<std::optional<std::string>> names{
+      std::nullopt, "",      "LAB-1",   "lab-1", "Kiosk01", "kiosk1", "CAB9", "?AB",
+      "web-srv",    "X1",    "y2",      "Y2",    "WKS-7",   "wks-7",  "W",    "\xc3\xa9t\xc3\xa9",
+      "-SRV",       "*-SRV", "NOMATCH", "j",     "LAB-"};
+  int compared = 0;
+  for (int k = 0; k < 5; ++k) {
+    for (const auto& name : names) {
+      for (const std::uint32_t id : {5U, 16777220U}) {
+        for (const char* user : {"CONTOSO\\jdoe", "CONTOSO\\anna"}) {
+          const auto t = trig(static_cast<TriggerKind>(k), user, id, name);
+          const auto full = decide(rs, t, TraceLevel::Full);
+          const auto quick = decide(rs, t, TraceLevel::None);
+          ASSERT_EQ(quick.rule, full.rule)
+              << to_string(t.kind) << " " << name.value_or("(none)") << " " << id << " " << user;
+          EXPECT_EQ(quick.action, full.action);
+          EXPECT_EQ(quick.source, full.source);
+          ++compared;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 5 * 21 * 2 * 2);
+}
+
+TEST(Engine, TheRuleIndexKnowsKindsAndMachineNameLeads) {
+  const auto rs = load(R"(
+rules:
+  - {name: lab, when: {machine: {name: ['LAB-*', 'kiosk??']}}, action: skip}
+  - {name: osd, when: {kind: osd}, action: create, source: OSD}
+  - {name: any, when: {machine: {name: '*'}}, action: skip}
+)");
+  const auto& usage = rs.index.candidates(TriggerKind::Usage);
+  ASSERT_EQ(usage.size(), 2U) << "the osd rule cannot match a usage trigger";
+  EXPECT_EQ(usage[0].rule, 0U);
+  EXPECT_EQ(usage[1].rule, 2U);
+  EXPECT_TRUE(usage[0].may_match("lab-1"));
+  EXPECT_TRUE(usage[0].may_match("KIOSK01"));
+  EXPECT_FALSE(usage[0].may_match("WKS-1"));
+  EXPECT_FALSE(usage[0].may_match(""));
+  EXPECT_TRUE(usage[1].may_match("")) << "'*' restricts nothing";
+  EXPECT_EQ(rs.index.candidates(TriggerKind::Osd).size(), 3U);
+  // A set built by hand has no index and is walked whole.
+  RuleSet by_hand = rs;
+  by_hand.index = {};
+  EXPECT_FALSE(by_hand.index.covers(by_hand.rules.size()));
+  EXPECT_EQ(decide(by_hand, trig(TriggerKind::Osd), TraceLevel::None).rule, "osd");
+}
+
 }  // namespace
 }  // namespace uda
