@@ -79,7 +79,7 @@ int Agent::run() {
   std::filesystem::create_directories(config_.store.path.parent_path(), ec);
   auto lock = InstanceLock::acquire(config_.store.path.string() + ".lock");
   if (!lock) {
-    store_locked_ = true;
+    store_locked_ = lock.error().message.rfind(InstanceLock::kHeldByAnother, 0) == 0;
     spdlog::critical("{}", lock.error().message);
     return 3;
   }

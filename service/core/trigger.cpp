@@ -7,6 +7,7 @@
 #include <mutex>
 #include <random>
 
+#include "core/log_text.hpp"
 #include "core/user_account.hpp"
 
 namespace uda {
@@ -20,10 +21,13 @@ constexpr std::array<std::pair<TriggerKind, std::string_view>, 5> kKinds{{
     {TriggerKind::Discovery, "discovery"},
 }};
 
+// No control characters: neither ASCII ones nor the Unicode ones a log
+// reader's terminal or viewer would act on (C1 such as U+009B CSI, line
+// separators, bidirectional overrides).
 bool printable(std::string_view s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if (u < 0x20 || u == 0x7f || unicode_control_at(s, i) > 0) return false;
   }
   return true;
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 
+#include "core/log_text.hpp"
 #include "dispatch/with_timeout.hpp"
 
 namespace uda {
@@ -57,16 +58,23 @@ Awaitable<void> Dispatcher::loop() {
     if (now - last_rearm_ >= options_.lease / 2) {
       last_rearm_ = now;
       if (auto n = store_.rearm_leases(now, false); !n) {
-        spdlog::error("dispatcher: re-arming expired leases failed: {}", n.error().message);
+        spdlog::log(store_.write_fault() ? spdlog::level::debug : spdlog::level::err,
+                    "dispatcher: re-arming expired leases failed: {}", n.error().message);
       } else if (*n > 0) {
         spdlog::warn("dispatcher: re-armed {} expired lease(s); they will be verified first", *n);
       }
     }
 
+    // Outcomes the store could not take yet come first; until they are
+    // written nothing new is claimed.
+    const bool recorded = flush_unrecorded();
+    bool store_failed = !recorded;
     const BreakerState breaker = breaker_.state(now);
     std::size_t limit = 0;
     const int free = options_.concurrency - in_flight();
-    if (breaker == BreakerState::Closed) {
+    if (!recorded) {
+      limit = 0;
+    } else if (breaker == BreakerState::Closed) {
       limit = static_cast<std::size_t>(std::max(0, free));
     } else if (breaker == BreakerState::HalfOpen && in_flight() == 0) {
       limit = 1;  // the probe
@@ -76,7 +84,10 @@ Awaitable<void> Dispatcher::loop() {
       auto jobs =
           store_.claim_due(limit, now, options_.lease, owner_, options_.backoff.max_attempts);
       if (!jobs) {
-        spdlog::error("dispatcher: claiming due jobs failed: {}", jobs.error().message);
+        // While the store reports a disk fault it has logged it once; no line per poll.
+        spdlog::log(store_.write_fault() ? spdlog::level::debug : spdlog::level::err,
+                    "dispatcher: claiming due jobs failed: {}", jobs.error().message);
+        store_failed = true;
       } else {
         claimed_all = jobs->size() == limit;
         for (auto& job : *jobs) {
@@ -90,7 +101,10 @@ Awaitable<void> Dispatcher::loop() {
     // Sleep until the next thing can happen: a job falls due, the breaker
     // lets a probe through, a call finishes, new work arrives, or the poll.
     Millis wait = options_.poll_interval;
-    if (breaker == BreakerState::Open) {
+    if (store_failed) {
+      // The store refuses writes: look again at the next poll, not at once
+      // (jobs already due would otherwise make this a hot loop).
+    } else if (breaker == BreakerState::Open) {
       wait = std::min(
           wait,
           std::max(Millis(1), std::chrono::duration_cast<Millis>(breaker_.reopens_at() - now)));
@@ -101,7 +115,7 @@ Awaitable<void> Dispatcher::loop() {
         wait = std::clamp(std::chrono::duration_cast<Millis>(**due - now), Millis(0), wait);
       }
     }
-    if (wake_pending_) {
+    if (wake_pending_ && !store_failed) {
       wake_pending_ = false;
       wait = Millis(0);
     }
@@ -148,11 +162,16 @@ Awaitable<void> Dispatcher::run_job(Job job) {
   const std::int64_t id = job.id;
   if (!breaker_.allow(time_.now())) {
     // The breaker opened after this job was claimed: give it back untouched.
-    if (auto st = store_.release(id, owner_, time_.now(), !job.final_check); !st) {
-      spdlog::error("job={} release failed: {}", id, st.error().message);
-    }
-    ++stats_.released;
-    note_finish("released");
+    const TimePoint now = time_.now();
+    record(
+        job, "release",
+        [this, id, now, verify = !job.final_check] {
+          return store_.release(id, owner_, now, verify);
+        },
+        [this] {
+          ++stats_.released;
+          note_finish("released");
+        });
   } else {
     co_await run_job_steps(job);
   }
@@ -193,8 +212,8 @@ Awaitable<void> Dispatcher::run_job_steps(Job& job) {
     }
     job.machine_resource_id = r->resource_id;
     if (auto st = store_.set_resource_id(job.id, owner_, *r->resource_id); !st) {
-      spdlog::error("job={} trigger={} could not record resource id: {}", job.id, job.trigger_id,
-                    st.error().message);
+      spdlog::error("job={} trigger={} could not record resource id: {}", job.id,
+                    log_value(job.trigger_id), st.error().message);
       co_return;  // lease lost (shutdown released it): the next run starts over
     }
   }
@@ -222,12 +241,12 @@ Awaitable<void> Dispatcher::run_job_steps(Job& job) {
     }
     job.user = *u->unique_user_name;
     if (auto st = store_.set_user(job.id, owner_, job.user); !st) {
-      spdlog::error("job={} trigger={} could not record user: {}", job.id, job.trigger_id,
-                    st.error().message);
+      spdlog::error("job={} trigger={} could not record user: {}", job.id,
+                    log_value(job.trigger_id), st.error().message);
       co_return;  // lease lost (shutdown released it): the next run starts over
     }
-    spdlog::info("job={} trigger={} upn=\"{}\" resolved to user=\"{}\"", job.id, job.trigger_id,
-                 upn, job.user);
+    spdlog::info("job={} trigger={} upn=\"{}\" resolved to user=\"{}\"", job.id,
+                 log_value(job.trigger_id), upn, log_printable(job.user));
   }
 
   // 2. Check first: always when configured, and after any ambiguous failure
@@ -320,19 +339,54 @@ Awaitable<void> Dispatcher::final_check(Job& job) {
                                  "relationship)");
 }
 
-void Dispatcher::finish_done(const Job& job, const std::string& detail) {
-  if (auto st = store_.complete(job.id, owner_, time_.now(), detail); !st) {
-    spdlog::error("job={} trigger={} could not be completed: {}", job.id, job.trigger_id,
-                  st.error().message);
+void Dispatcher::record(const Job& job, std::string_view what, std::function<Status()> write,
+                        std::function<void()> recorded) {
+  if (auto st = write(); !st) {
+    spdlog::error(
+        "job={} trigger={} could not record {}: {} (kept; written again before anything new is "
+        "claimed)",
+        job.id, log_value(job.trigger_id), what, st.error().message);
+    unrecorded_.push_back(
+        {job.id, job.trigger_id, std::string(what), std::move(write), std::move(recorded)});
     return;
   }
-  ++stats_.done;
-  note_finish("done");
-  spdlog::info(
-      "job={} trigger={} machine={} user=\"{}\" source={}({}) attempt={} outcome=done "
-      "detail=\"{}\"",
-      job.id, job.trigger_id, job.machine_resource_id.value_or(0), job.user, to_string(job.source),
-      static_cast<unsigned>(job.source), job.attempts, detail);
+  recorded();
+}
+
+bool Dispatcher::flush_unrecorded() {
+  while (!unrecorded_.empty()) {
+    Unrecorded& u = unrecorded_.front();
+    if (auto st = u.write(); !st) {
+      if (store_.write_fault()) return false;  // the disk still refuses: later
+      // Anything else (e.g. the lease ran out during a long fault and the job
+      // was re-armed): the job is not ours now, and whoever runs it next
+      // checks the site first.
+      spdlog::warn("job={} trigger={} {} dropped: {}", u.job_id, log_value(u.trigger_id), u.what,
+                   st.error().message);
+    } else {
+      spdlog::info("job={} trigger={} {} recorded after the store recovered", u.job_id,
+                   log_value(u.trigger_id), u.what);
+      u.recorded();
+    }
+    unrecorded_.pop_front();
+  }
+  return true;
+}
+
+void Dispatcher::finish_done(const Job& job, const std::string& detail) {
+  const TimePoint now = time_.now();
+  record(
+      job, "completion",
+      [this, id = job.id, now, detail] { return store_.complete(id, owner_, now, detail); },
+      [this, job, detail] {
+        ++stats_.done;
+        note_finish("done");
+        spdlog::info(
+            "job={} trigger={} machine={} user=\"{}\" source={}({}) attempt={} outcome=done "
+            "detail=\"{}\"",
+            job.id, log_value(job.trigger_id), job.machine_resource_id.value_or(0), job.user,
+            to_string(job.source), static_cast<unsigned>(job.source), job.attempts, detail);
+      });
 }
 
 void Dispatcher::finish_retry(const Job& job, const CallStatus& status, bool verify_first) {
@@ -344,32 +398,35 @@ void Dispatcher::finish_retry(const Job& job, const CallStatus& status, bool ver
   Millis delay = backoff_.next_delay(job.attempts);
   if (status.retry_after) delay = std::max(delay, *status.retry_after);
   const TimePoint now = time_.now();
-  if (auto st = store_.retry_later(job.id, owner_, now, now + delay, status.detail, verify_first);
-      !st) {
-    spdlog::error("job={} trigger={} could not be rescheduled: {}", job.id, job.trigger_id,
-                  st.error().message);
-    return;
-  }
-  ++stats_.retried;
-  note_finish("retry");
-  spdlog::warn(
-      "job={} trigger={} attempt={}/{} outcome=retry next_in={} verify_first={} "
-      "error=\"{}\"",
-      job.id, job.trigger_id, job.attempts, options_.backoff.max_attempts, format_duration(delay),
-      verify_first, status.detail);
+  record(
+      job, "retry",
+      [this, id = job.id, now, delay, detail = status.detail, verify_first] {
+        return store_.retry_later(id, owner_, now, now + delay, detail, verify_first);
+      },
+      [this, job, delay, detail = status.detail, verify_first] {
+        ++stats_.retried;
+        note_finish("retry");
+        spdlog::warn(
+            "job={} trigger={} attempt={}/{} outcome=retry next_in={} verify_first={} "
+            "error=\"{}\"",
+            job.id, log_value(job.trigger_id), job.attempts, options_.backoff.max_attempts,
+            format_duration(delay), verify_first, detail);
+      });
 }
 
 void Dispatcher::finish_dead(const Job& job, const std::string& error) {
-  if (auto st = store_.dead_letter(job.id, owner_, time_.now(), error); !st) {
-    spdlog::error("job={} trigger={} could not be dead-lettered: {}", job.id, job.trigger_id,
-                  st.error().message);
-    return;
-  }
-  ++stats_.dead;
-  note_finish("dead");
-  spdlog::error("job={} trigger={} machine={} user=\"{}\" attempt={} outcome=dead error=\"{}\"",
-                job.id, job.trigger_id, job.machine_resource_id.value_or(0), job.user, job.attempts,
-                error);
+  const TimePoint now = time_.now();
+  record(
+      job, "dead letter",
+      [this, id = job.id, now, error] { return store_.dead_letter(id, owner_, now, error); },
+      [this, job, error] {
+        ++stats_.dead;
+        note_finish("dead");
+        spdlog::error(
+            "job={} trigger={} machine={} user=\"{}\" attempt={} outcome=dead error=\"{}\"", job.id,
+            log_value(job.trigger_id), job.machine_resource_id.value_or(0), job.user, job.attempts,
+            error);
+      });
 }
 
 Awaitable<void> Dispatcher::shutdown() {
@@ -382,6 +439,13 @@ Awaitable<void> Dispatcher::shutdown() {
     idle_signal_->expires_after(options_.shutdown_deadline);
     boost::system::error_code ec;
     co_await idle_signal_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!flush_unrecorded()) {
+    spdlog::warn(
+        "dispatcher: {} outcome(s) could not be written before stopping; those jobs stay "
+        "leased and are checked against the site first at the next start",
+        unrecorded_.size());
+    unrecorded_.clear();
   }
   // Whatever still runs has its lease given back; the late result will find
   // the job no longer leased by us and be dropped, and the next run checks

@@ -6,6 +6,7 @@
 // releases in-flight work within a deadline.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -84,6 +85,15 @@ class Dispatcher {
   void finish_dead(const Job& job, const std::string& error);
   void note_call(std::string_view call, const CallStatus& status, TimePoint started);
   void note_finish(std::string_view outcome);
+  // Writes one job's outcome to the store, then runs `recorded`. When the
+  // store cannot take it now (a full disk), the outcome is kept and written
+  // again before anything new is claimed, so a job whose call already ran
+  // is not left leased until its lease runs out.
+  void record(const Job& job, std::string_view what, std::function<Status()> write,
+              std::function<void()> recorded);
+  // Writes the kept outcomes, oldest first; false while the store still
+  // refuses them.
+  bool flush_unrecorded();
 
   asio::io_context& io_;
   JobStore& store_;
@@ -95,6 +105,14 @@ class Dispatcher {
   CircuitBreaker breaker_;
   asio::steady_timer timer_;
   std::map<std::int64_t, bool> in_flight_;  // job id -> Job::final_check
+  struct Unrecorded {
+    std::int64_t job_id = 0;
+    std::string trigger_id;
+    std::string what;  // "complete", "reschedule", ...
+    std::function<Status()> write;
+    std::function<void()> recorded;
+  };
+  std::deque<Unrecorded> unrecorded_;  // at most one per job claimed (<= concurrency)
   bool stopping_ = false;
   bool wake_pending_ = false;
   bool loop_running_ = false;

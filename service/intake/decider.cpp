@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/log_text.hpp"
 #include "rules/engine.hpp"
 
 namespace uda {
@@ -40,7 +41,9 @@ std::size_t Decider::run_once() {
   for (;;) {
     auto triggers = store_.received_triggers(batch_);
     if (!triggers) {
-      spdlog::error("decider: reading received triggers failed: {}", triggers.error().message);
+      // While the store reports a disk fault it has logged it once; no line per pass.
+      spdlog::log(store_.write_fault() ? spdlog::level::debug : spdlog::level::err,
+                  "decider: reading received triggers failed: {}", triggers.error().message);
       return total;
     }
     if (triggers->empty()) return total;
@@ -52,8 +55,9 @@ std::size_t Decider::run_once() {
     if (!outcomes) {
       // Nothing was recorded (one transaction): the triggers stay 'received'
       // and are decided again at the next pass.
-      spdlog::error("decider: recording {} decision(s) failed: {}", decisions.size(),
-                    outcomes.error().message);
+      spdlog::log(store_.write_fault() ? spdlog::level::debug : spdlog::level::err,
+                  "decider: recording {} decision(s) failed: {}", decisions.size(),
+                  outcomes.error().message);
       return total;
     }
     bool created = false;
@@ -67,25 +71,29 @@ std::size_t Decider::run_once() {
       if (o.decision == "create") {
         ++stats_.created;
         created = true;
+        // Ids, origins and device names come from outside: escaped (a user
+        // is validated and holds neither quotes nor control characters).
         spdlog::info(
             "trigger={} kind={} origin=\"{}\" machine=\"{}\" decision=create rule={} "
             "user=\"{}\" source={}({}) type={} job={}",
-            t.id, to_string(t.kind), t.origin, t.machine.describe(), d.rule,
-            d.user ? d.user->str() : t.user, to_string(d.source), static_cast<unsigned>(d.source),
-            static_cast<unsigned>(d.type), o.job_id.value_or(0));
+            log_value(t.id), to_string(t.kind), log_printable(t.origin),
+            log_printable(t.machine.describe()), d.rule, d.user ? d.user->str() : t.user,
+            to_string(d.source), static_cast<unsigned>(d.source), static_cast<unsigned>(d.type),
+            o.job_id.value_or(0));
       } else if (o.decision == "duplicate") {
         ++stats_.duplicates;
         spdlog::info(
             "trigger={} kind={} machine=\"{}\" decision=duplicate rule={} user=\"{}\" "
             "job={} reason=\"same machine, user, source and type already queued or done\"",
-            t.id, to_string(t.kind), t.machine.describe(), d.rule, d.user ? d.user->str() : t.user,
-            o.job_id.value_or(0));
+            log_value(t.id), to_string(t.kind), log_printable(t.machine.describe()), d.rule,
+            d.user ? d.user->str() : t.user, o.job_id.value_or(0));
       } else {
         ++stats_.skipped;
         spdlog::info(
             "trigger={} kind={} origin=\"{}\" machine=\"{}\" user=\"{}\" decision=skip "
             "rule={} reason=\"{}\"",
-            t.id, to_string(t.kind), t.origin, t.machine.describe(), t.user, d.rule, d.reason);
+            log_value(t.id), to_string(t.kind), log_printable(t.origin),
+            log_printable(t.machine.describe()), t.user, d.rule, d.reason);
       }
     }
     total += outcomes->size();

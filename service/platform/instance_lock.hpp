@@ -14,7 +14,9 @@ namespace uda {
 
 class InstanceLock {
  public:
-  // Fails with a message naming the pid written by the holder.
+  static constexpr const char* kHeldByAnother = "another uda-agent";
+  // Fails with a message naming the pid written by the holder (it starts
+  // with kHeldByAnother), or saying that the lock file cannot be opened.
   static Expected<std::unique_ptr<InstanceLock>> acquire(const std::filesystem::path& path);
   ~InstanceLock();
   InstanceLock(const InstanceLock&) = delete;

@@ -160,7 +160,10 @@ void GroupCommitter::commit(std::vector<Request> requests, std::size_t n) {
     }
   }
   if (failure) {
-    spdlog::error("intake: committing a batch of {} trigger(s) failed: {}", n, failure->message);
+    // A disk fault is logged once by the store; each refusal is then logged
+    // by its source (the API's 503 line, the spool's retry line).
+    spdlog::log(store_.write_fault() ? spdlog::level::debug : spdlog::level::err,
+                "intake: committing a batch of {} trigger(s) failed: {}", n, failure->message);
   }
 
   // Only now, after the commit, does any caller learn its answer.

@@ -4,8 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -149,6 +152,18 @@ std::string hint(int primary, Millis busy_timeout) {
   }
 }
 
+// False when the first read of a read-only connection fails because SQLite
+// cannot open the store's -shm/-wal files (SQLITE_CANTOPEN).
+bool readable(sqlite::Connection& db) {
+  try {
+    db.exec("SELECT count(*) FROM sqlite_master");
+    return true;
+  } catch (const sqlite::Error& e) {
+    if (e.primary() == SQLITE_CANTOPEN) return false;
+    throw;
+  }
+}
+
 }  // namespace
 
 // --- Impl ----------------------------------------------------------------------
@@ -170,6 +185,44 @@ struct JobStore::Impl {
   const int version;
   std::mutex mu;
 
+  // The disk refusing writes: set by the first write that fails that way,
+  // cleared by the next write that commits (see JobStore::write_fault).
+  mutable std::mutex fault_mu;
+  std::optional<std::string> fault;
+  std::chrono::steady_clock::time_point fault_since{};
+  std::int64_t faulted_writes = 0;
+
+  static bool disk_fault(int primary) {
+    return primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_READONLY ||
+           primary == SQLITE_CANTOPEN || primary == SQLITE_PERM;
+  }
+
+  void note_write_fault(const std::string& message) {
+    std::lock_guard lock(fault_mu);
+    ++faulted_writes;
+    if (fault) {
+      *fault = message;
+      return;
+    }
+    fault = message;
+    fault_since = std::chrono::steady_clock::now();
+    spdlog::error(
+        "store: writes are failing: {}. Until they work again, new triggers are refused "
+        "(HTTP 503, spool files stay in inbox/) and nothing already stored is lost",
+        message);
+  }
+
+  void note_write_ok() {
+    std::lock_guard lock(fault_mu);
+    if (!fault) return;
+    const auto lasted =
+        std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - fault_since);
+    spdlog::warn("store: writes work again after {} ({} write(s) failed meanwhile)",
+                 format_duration(lasted), faulted_writes);
+    fault.reset();
+    faulted_writes = 0;
+  }
+
   // Runs `f` under the mutex; turns every exception into an Error that says
   // what was being done. `writes` operations are refused on a read-only store.
   template <class R, class F>
@@ -179,10 +232,17 @@ struct JobStore::Impl {
     }
     try {
       std::lock_guard lock(mu);
-      return std::forward<F>(f)();
+      const std::int64_t before = writes ? db.total_changes() : 0;
+      R result = std::forward<F>(f)();
+      // Only a write that changed rows proves the disk takes writes again
+      // (check_writable's empty transaction does not).
+      if (writes && db.total_changes() != before) note_write_ok();
+      return result;
     } catch (const sqlite::Error& e) {
-      return Error{fmt::format("store {}: could not {}: {}{}", path, what, e.what(),
-                               hint(e.primary(), busy_timeout))};
+      std::string message = fmt::format("store {}: could not {}: {}{}", path, what, e.what(),
+                                        hint(e.primary(), busy_timeout));
+      if (writes && disk_fault(e.primary())) note_write_fault(message);
+      return Error{std::move(message)};
     } catch (const std::exception& e) {
       return Error{fmt::format("store {}: could not {}: {}", path, what, e.what())};
     } catch (...) {
@@ -367,9 +427,18 @@ Expected<std::unique_ptr<JobStore>> JobStore::open(const StoreOptions& options) 
       }
     }
 
-    auto db = sqlite::Connection::open(
-        options.path, options.read_only ? sqlite::Connection::Mode::ReadOnly
-                                        : sqlite::Connection::Mode::ReadWriteCreate);
+    auto db = [&] {
+      auto c = sqlite::Connection::open(
+          options.path, options.read_only ? sqlite::Connection::Mode::ReadOnly
+                                          : sqlite::Connection::Mode::ReadWriteCreate);
+      if (options.read_only && !readable(c)) {
+        // A WAL store nobody has open, on a volume that is read-only (or a
+        // folder this user cannot write): SQLite cannot make its -shm file.
+        // Nothing can write it either, so it is read as an immutable file.
+        return sqlite::Connection::open(options.path, sqlite::Connection::Mode::ReadOnlyImmutable);
+      }
+      return c;
+    }();
     db.set_busy_timeout(options.busy_timeout);
     if (!options.read_only && db.read_only()) {
       return Error{fmt::format(
@@ -940,6 +1009,11 @@ Expected<StoreCounts> JobStore::counts() {
     tx.commit();
     return c;
   });
+}
+
+std::optional<std::string> JobStore::write_fault() const {
+  std::lock_guard lock(impl_->fault_mu);
+  return impl_->fault;
 }
 
 Status JobStore::check_writable() {

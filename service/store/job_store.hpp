@@ -184,6 +184,10 @@ class JobStore {
   // the store is read-only, locked by another writer past busy_timeout, or the
   // file cannot be written. For health checks.
   Status check_writable();
+  // Why the disk is refusing the store's writes (full, read-only, I/O
+  // error), from the last write that failed that way; nullopt once a write
+  // commits again. The first failure and the recovery are logged once each.
+  [[nodiscard]] std::optional<std::string> write_fault() const;
   // Deletes terminal jobs (and their attempts and triggers) finished before
   // `older_than`, skipped triggers decided before it, and idempotency records
   // created before it. Returns rows removed.

@@ -158,10 +158,24 @@ std::optional<TimePoint> Statement::opt_time(int column) const {
 
 Connection Connection::open(const std::filesystem::path& path, Mode mode) {
   int flags = SQLITE_OPEN_EXRESCODE;
-  flags |=
-      mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  flags |= mode == Mode::ReadWriteCreate ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+                                         : SQLITE_OPEN_READONLY;
+  std::string name = path.string();
+  if (mode == Mode::ReadOnlyImmutable) {
+    // A URI: the characters that mean something in one are escaped.
+    std::string uri = "file:";
+    for (const char c : name) {
+      if (c == '%' || c == '?' || c == '#') {
+        uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+      } else {
+        uri += c;
+      }
+    }
+    name = uri + "?immutable=1";
+    flags |= SQLITE_OPEN_URI;
+  }
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.string().c_str(), &db, flags, nullptr);
+  const int rc = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     const std::string msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     const int code = db != nullptr ? sqlite3_extended_errcode(db) : rc;
@@ -237,6 +251,10 @@ Statement Connection::cached(std::string_view sql) {
 
 std::int64_t Connection::changes() const {
   return sqlite3_changes64(db_);
+}
+
+std::int64_t Connection::total_changes() const {
+  return sqlite3_total_changes64(db_);
 }
 
 std::int64_t Connection::last_insert_rowid() const {

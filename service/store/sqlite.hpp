@@ -98,6 +98,9 @@ class Connection {
  public:
   enum class Mode {
     ReadOnly,  // SQLITE_OPEN_READONLY: the file must exist; nothing is ever written
+    // Read-only and immutable=1: no -shm/-wal files, no locks. Only for a
+    // store nobody can write (e.g. on a read-only volume).
+    ReadOnlyImmutable,
     ReadWriteCreate,
   };
   static Connection open(const std::filesystem::path& path, Mode mode);
@@ -124,6 +127,8 @@ class Connection {
   // Rows changed by the last INSERT/UPDATE/DELETE.
   [[nodiscard]] std::int64_t changes() const;
   [[nodiscard]] std::int64_t last_insert_rowid() const;
+  // Rows changed by every INSERT/UPDATE/DELETE since the connection opened.
+  [[nodiscard]] std::int64_t total_changes() const;
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}

@@ -10,11 +10,19 @@
 #include <string>
 
 namespace uda {
+namespace {
+
+constexpr const char* kCannotOpen =
+    "cannot open lock file {}: {}. The store's folder is not writable by the agent (a "
+    "read-only volume, or its permissions); nothing was accepted. Make it writable, then start "
+    "the agent again";
+
+}  // namespace
 
 Expected<std::unique_ptr<InstanceLock>> InstanceLock::acquire(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) {
-    return Error{fmt::format("cannot open lock file {}: {}", path.string(), std::strerror(errno))};
+    return Error{fmt::format(kCannotOpen, path.string(), std::strerror(errno))};
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     char buf[32] = {};

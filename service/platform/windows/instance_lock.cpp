@@ -12,6 +12,14 @@
 namespace uda {
 namespace {
 
+constexpr const char* kCannotOpen =
+    "cannot open lock file {}: {}. The store's folder is not writable by the agent (a "
+    "read-only volume, or its permissions); nothing was accepted. Make it writable, then start "
+    "the agent again";
+
+}  // namespace
+namespace {
+
 // The locked byte lies far beyond the pid text at offset 0: Windows byte-range
 // locks are mandatory, and a second agent must still be able to read the pid
 // of the holder for its message.
@@ -49,8 +57,7 @@ Expected<std::unique_ptr<InstanceLock>> InstanceLock::acquire(const std::filesys
                            FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
                            OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
   if (h == INVALID_HANDLE_VALUE) {
-    return Error{
-        fmt::format("cannot open lock file {}: {}", os::path_utf8(path), last_error_text())};
+    return Error{fmt::format(kCannotOpen, os::path_utf8(path), last_error_text())};
   }
   OVERLAPPED range = lock_range();
   if (::LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &range) == 0) {

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "core/log_text.hpp"
 #include "core/user_account.hpp"
 #include "providers/adminservice/odata.hpp"
 #include "providers/adminservice/status_map.hpp"
@@ -117,9 +118,9 @@ Awaitable<CreateResult> AdminServiceProvider::create_relationship(const Relation
     }
   }
   spdlog::info(
-      "adminservice: CreateRelationship trigger={} machine={} user={} source={} type={} "
+      "adminservice: CreateRelationship trigger={} machine={} user=\"{}\" source={} type={} "
       "http={} outcome={} ambiguous={} detail=\"{}\"",
-      req.trigger_id, req.machine_resource_id, req.user_account_name,
+      log_value(req.trigger_id), req.machine_resource_id, req.user_account_name,
       static_cast<unsigned>(req.source), static_cast<unsigned>(req.type),
       r.error == TransportError::None ? std::to_string(r.status) : r.error_text,
       to_string(out.status.outcome), out.status.ambiguous, out.status.detail);

@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "core/log_text.hpp"
 #include "providers/simulated/wmi_codes.hpp"
 
 namespace uda {
@@ -85,9 +86,10 @@ Awaitable<CreateResult> SimulatedProvider::create_relationship(const Relationshi
     r.status = wmi::to_status(fault.code, fault.message);
   }
   spdlog::info(
-      "simulated: CreateRelationship trigger={} machine={} user={} source={} type={} outcome={} "
+      "simulated: CreateRelationship trigger={} machine={} user=\"{}\" source={} type={} "
+      "outcome={} "
       "code={} ambiguous={} effect={} latency={}ms fault={} detail={}",
-      req.trigger_id, req.machine_resource_id, req.user_account_name, source, type,
+      log_value(req.trigger_id), req.machine_resource_id, req.user_account_name, source, type,
       to_string(r.status.outcome), code_of(code), r.status.ambiguous, effect, fault.latency.count(),
       to_string(fault.kind), r.status.detail);
   co_return r;
@@ -112,7 +114,7 @@ Awaitable<FindResult> SimulatedProvider::find_relationship(std::uint32_t resourc
     r.status = wmi::to_status(fault.code, fault.message);
   }
   spdlog::debug(
-      "simulated: FindRelationship machine={} user={} outcome={} code={} found={} latency={}ms "
+      "simulated: FindRelationship machine={} user=\"{}\" outcome={} code={} found={} latency={}ms "
       "fault={} detail={}",
       resource_id, user, to_string(r.status.outcome), code_of(code), r.relationship.has_value(),
       fault.latency.count(), to_string(fault.kind), r.status.detail);
@@ -162,9 +164,11 @@ Awaitable<UserResolveResult> SimulatedProvider::resolve_user(const std::string& 
     r.status = wmi::to_status(fault.code, fault.message);
   }
   spdlog::debug(
-      "simulated: ResolveUser upn={} outcome={} code={} user={} latency={}ms fault={} detail={}",
-      upn, to_string(r.status.outcome), code_of(code), r.unique_user_name.value_or("-"),
-      fault.latency.count(), to_string(fault.kind), r.status.detail);
+      "simulated: ResolveUser upn=\"{}\" outcome={} code={} user=\"{}\" latency={}ms fault={} "
+      "detail={}",
+      upn, to_string(r.status.outcome), code_of(code),
+      log_printable(r.unique_user_name.value_or("-")), fault.latency.count(), to_string(fault.kind),
+      r.status.detail);
   co_return r;
 }
 

@@ -8,6 +8,7 @@
 #include <future>
 #include <set>
 
+#include "core/log_text.hpp"
 #include "core/user_account.hpp"
 #include "sources/wmi_events/wmi_datetime.hpp"
 #include "sources/wmi_events/wql.hpp"
@@ -231,9 +232,9 @@ Awaitable<CreateResult> WmiProvider::create_relationship(const RelationshipReque
     }
   }
   spdlog::info(
-      "wmi: CreateRelationship trigger={} machine={} user={} source={} type={} return={} "
+      "wmi: CreateRelationship trigger={} machine={} user=\"{}\" source={} type={} return={} "
       "outcome={} ambiguous={} detail=\"{}\"",
-      req.trigger_id, req.machine_resource_id, req.user_account_name,
+      log_value(req.trigger_id), req.machine_resource_id, req.user_account_name,
       static_cast<unsigned>(req.source), static_cast<unsigned>(req.type),
       rv ? std::to_string(*rv) : std::string("-"), to_string(out.status.outcome),
       out.status.ambiguous, out.status.detail);

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "core/log_text.hpp"
 #include "core/trigger_json.hpp"
 #include "sources/http/digest.hpp"
 #include "store/record_json.hpp"
@@ -264,8 +265,11 @@ void TriggerApi::post_triggers(const Request& req, const ClientInfo& client, con
     json err{{"code", code}, {"message", message}};
     if (auto f = field_of(message); !f.empty() && code == "invalid_trigger") err["field"] = f;
     if (index >= 0) err["index"] = index;
+    // The message may quote what the client sent (a kind, a field name, a
+    // user): escaped, so it stays inside its quotes on one line.
     spdlog::info("http: client={} token={} route=/v1/triggers status={} reason=\"{}\"",
-                 client.address, caller.scope, static_cast<unsigned>(status), message);
+                 client.address, caller.scope, static_cast<unsigned>(status),
+                 log_printable(message));
     respond(json_response(status, json{{"error", err}}));
   };
 
@@ -377,7 +381,7 @@ void TriggerApi::post_triggers(const Request& req, const ClientInfo& client, con
       out["duplicates"] = static_cast<int>((*rec)->trigger_ids.size()) - accepted;
       if (single && !(*rec)->trigger_ids.empty()) out["id"] = (*rec)->trigger_ids.front();
       spdlog::info("http: client={} token={} route=/v1/triggers status=202 replay=true key=\"{}\"",
-                   client.address, caller.scope, claim->key);
+                   client.address, caller.scope, log_printable(claim->key));
       auto res = json_response(bhttp::status::accepted, out);
       res.set("Idempotent-Replayed", "true");
       return respond(std::move(res));
@@ -401,7 +405,7 @@ void TriggerApi::post_triggers(const Request& req, const ClientInfo& client, con
         if (!result) {
           rejected_.add({"unavailable", origin});
           spdlog::warn("http: client={} token={} route=/v1/triggers status=503 reason=\"{}\"",
-                       client, scope, result.error().message);
+                       client, scope, log_printable(result.error().message));
           auto res = error_response(bhttp::status::service_unavailable, "unavailable",
                                     "the triggers could not be stored right now and were not "
                                     "accepted; try again shortly");
@@ -418,7 +422,7 @@ void TriggerApi::post_triggers(const Request& req, const ClientInfo& client, con
           out["triggers"].push_back({{"id", summary[i].id},
                                      {"status", fresh ? "accepted" : "duplicate"},
                                      {"url", "/v1/triggers/" + summary[i].id}});
-          if (i < 20) ids += (ids.empty() ? "" : ",") + summary[i].id;
+          if (i < 20) ids += (ids.empty() ? "" : ",") + log_value(summary[i].id);
         }
         if (summary.size() > 20) ids += fmt::format(",... ({} more)", summary.size() - 20);
         out["accepted"] = accepted;
@@ -478,13 +482,18 @@ Response TriggerApi::get_jobs(std::string_view query) {
 }
 
 Response TriggerApi::healthz() {
-  const auto writable = store_.check_writable();
+  // Writable = the write lock can be taken AND the last write that touched
+  // the disk did not fail (a full disk still grants the lock).
+  const auto lock = store_.check_writable();
+  const auto fault = store_.write_fault();
+  const bool writable = lock && !fault;
   json out{{"status", writable ? "ok" : "degraded"},
-           {"store", {{"writable", static_cast<bool>(writable)}}},
+           {"store", {{"writable", writable}}},
            {"intake", {{"queued", committer_.queued()}, {"max_queue", committer_.max_queue()}}}};
   if (!writable) {
     // The details (paths, SQLite codes) go to the log, not to an unauthenticated client.
-    spdlog::warn("http: /healthz: the store is not writable: {}", writable.error().message);
+    spdlog::warn("http: /healthz: the store is not writable: {}",
+                 log_printable(lock ? *fault : lock.error().message));
     out["store"]["error"] = "the store cannot be written; see the agent's log";
   }
   if (provider_health_) out["provider"] = provider_health_();

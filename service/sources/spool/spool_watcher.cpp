@@ -58,7 +58,7 @@ std::string join_ids(const std::vector<std::string>& ids) {
   std::string out;
   for (std::size_t i = 0; i < ids.size() && i < kMaxLoggedIds; ++i) {
     if (i) out += ',';
-    out += ids[i];
+    out += log_value(ids[i]);  // a client-given id may hold spaces or quotes
   }
   if (ids.size() > kMaxLoggedIds) out += fmt::format(",...(+{} more)", ids.size() - kMaxLoggedIds);
   return out;
@@ -354,6 +354,25 @@ Status rename_no_replace(const fs::path& from, const fs::path& to, bool& exists)
   if (ec) return Error{ec.message()};
   return Status::Ok();
 #endif
+}
+
+// The usual limit of one name in a folder (NAME_MAX, NTFS).
+constexpr std::size_t kMaxNameBytes = 255;
+constexpr std::string_view kErrorExt = ".error.txt";
+
+// `name` shortened (keeping its extension, never cutting a UTF-8 sequence) so
+// that name.NNNN.ext.error.txt still fits kMaxNameBytes; unchanged when it
+// already does. A long name that cannot get its explanation next to it could
+// never leave inbox/.
+std::string fitting_name(const std::string& name) {
+  constexpr std::size_t kReserve = kErrorExt.size() + std::string_view(".9999").size();
+  if (name.size() + kReserve <= kMaxNameBytes) return name;
+  const auto dot = name.rfind('.');
+  const std::string ext =
+      dot == std::string::npos || name.size() - dot > 16 ? "" : name.substr(dot);
+  std::size_t keep = kMaxNameBytes - kReserve - ext.size();
+  while (keep > 0 && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80) --keep;
+  return name.substr(0, keep) + ext;
 }
 
 // "x.json" + 2 -> "x.2.json" (names here always have an extension).
@@ -688,36 +707,39 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
     for (const auto& name : names) {
       if (handled >= options.max_files_per_scan) break;
       if (auto f = files.find(name); f != files.end() && f->second.in_flight) continue;
-      ++handled;
-      consider(name);
+      // Only files that were read count: links, folders and other entries
+      // that stay in inbox/ must not take every place of a scan and keep
+      // the files after them (by name) from ever being read.
+      if (consider(name)) ++handled;
     }
   }
 
-  void consider(const std::string& name) {
+  // True when the file was read (or moved); false for entries only looked at.
+  bool consider(const std::string& name) {
     const auto path = child(inbox, name);
     const auto e = inspect(path);
     switch (e.kind) {
       case EntryKind::Missing:
         files.erase(name);
-        return;
+        return false;
       case EntryKind::Symlink:
         note(name, "symlink", spdlog::level::warn,
              fmt::format("spool: file={} outcome=skipped reason=\"a symbolic link; links are "
                          "never followed: move or copy the file itself into inbox/\"",
                          log_value(name)));
-        return;
+        return false;
       case EntryKind::Directory:
       case EntryKind::Other:
         note(name, "not-file", spdlog::level::warn,
              fmt::format("spool: file={} outcome=skipped reason=\"not a regular file\"",
                          log_value(name)));
-        return;
+        return false;
       case EntryKind::Error:
         note(name, "stat:" + e.error, spdlog::level::warn,
              fmt::format("spool: file={} outcome=unreadable error=\"{}\" (tried again at the "
                          "next scan)",
                          log_value(name), log_printable(e.error)));
-        return;
+        return false;
       case EntryKind::Regular:
         break;
     }
@@ -728,7 +750,7 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
            fmt::format("spool: file={} outcome=skipped reason=\"has {} hard links; only files "
                        "with one link are read: copy the file into inbox/ instead\"",
                        log_value(name), e.stamp.links));
-      return;
+      return false;
     }
     auto& f = files[name];
     const auto now = SteadyClock::now();
@@ -739,28 +761,28 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
     }
     if (e.stamp.size > options.max_file_size) {
       reject(name, e.stamp, oversize_problem(name, e.stamp.size), oversize_fix());
-      return;
+      return true;
     }
     const bool settled = options.settle <= Millis(0) || age_of(e.stamp) >= options.settle ||
                          now - f.since >= options.settle;
     // Still young and did not parse as it is: wait without reading it again.
-    if (f.broken && !settled) return;
+    if (f.broken && !settled) return false;
 
     auto r = read_bounded(path, options.max_file_size);
     if (r.vanished) {
       files.erase(name);
-      return;
+      return false;
     }
     if (!r.error.empty()) {
       note(name, "read:" + r.error, spdlog::level::warn,
            fmt::format("spool: file={} outcome=unreadable error=\"{}\" (left in inbox/; tried "
                        "again at the next scan)",
                        log_value(name), log_printable(r.error)));
-      return;
+      return false;  // not read: takes no place of the scan either
     }
     if (r.content.size() > options.max_file_size) {
       reject(name, r.stamp, oversize_problem(name, r.content.size()), oversize_fix());
-      return;
+      return true;
     }
     auto parsed = parse_spool_file(name, r.content, options.origin, options.max_triggers_per_file);
     if (!parsed) {
@@ -771,10 +793,10 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
                          "writer may still be writing (settle {})\" error=\"{}\"",
                          log_value(name), format_duration(options.settle),
                          log_printable(parsed.error().message)));
-        return;
+        return true;
       }
       reject(name, r.stamp, parsed.error().message, std::string(kFormatHint));
-      return;
+      return true;
     }
     if (spool_format(name) == SpoolFormat::Yaml && !settled) {
       // A YAML file cut short can still parse: take it once it stopped changing.
@@ -782,9 +804,10 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
            fmt::format("spool: file={} outcome=waiting reason=\"YAML is taken once unchanged "
                        "for {}\"",
                        log_value(name), format_duration(options.settle)));
-      return;
+      return true;
     }
     send(name, r.stamp, std::move(*parsed));
+    return true;
   }
 
   // `size` is exact when it came from the file system, or max + 1 when the
@@ -894,15 +917,18 @@ struct SpoolWatcher::Impl : std::enable_shared_from_this<SpoolWatcher::Impl> {
   // first as <chosen>.error.txt. Returns the chosen name.
   Expected<std::string> move_into(const fs::path& from, const fs::path& dir,
                                   const std::string& name, const std::string* problem_fix) {
+    // In rejected/, <target>.error.txt must fit too.
+    const auto base = problem_fix ? fitting_name(name) : name;
     for (int n = 0; n <= kMaxSuffix; ++n) {
-      const auto target = suffixed(name, n);
+      auto target = suffixed(base, n);
+      if (target.size() > kMaxNameBytes) target = suffixed(fitting_name(name), n);
       std::error_code ec;
       if (fs::symlink_status(child(dir, target), ec).type() != fs::file_type::not_found) {
         continue;
       }
       fs::path error_file;
       if (problem_fix) {
-        error_file = child(dir, target + ".error.txt");
+        error_file = child(dir, target + std::string(kErrorExt));
         bool exists = false;
         auto st = write_new_file(
             error_file, format_error_text(name, target, problem_fix[0], problem_fix[1]), exists);

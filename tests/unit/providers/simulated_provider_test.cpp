@@ -207,7 +207,7 @@ TEST(SimulatedProvider, LogsOneLinePerCallWithoutNoise) {
   auto p = make(time);
   run(io, p->create_relationship(request(16777299, "CONTOSO\\jdoe", SourceId::Osd, "trig-42")));
   const auto text = log.text();
-  EXPECT_NE(text.find("CreateRelationship trigger=trig-42 machine=16777299 user=CONTOSO\\jdoe "
+  EXPECT_NE(text.find("CreateRelationship trigger=trig-42 machine=16777299 user=\"CONTOSO\\jdoe\" "
                       "source=6 type=1 outcome=fail code=0x80041002"),
             std::string::npos)
       << text;
@@ -411,8 +411,9 @@ TEST(SimulatedProvider, ReadsLogOneDebugLineEach) {
   run(io, p->resolve_user(upn));
   run(io, p->console_usage(0, 1));
   const auto text = log.text();
-  EXPECT_NE(text.find("ResolveUser upn=asmith@contoso.com outcome=ok code=0x00000000 "
-                      "user=CONTOSO\\asmith"),
+  // The name the site returned is outside text: escaped inside its quotes.
+  EXPECT_NE(text.find("ResolveUser upn=\"asmith@contoso.com\" outcome=ok code=0x00000000 "
+                      "user=\"CONTOSO\\\\asmith\""),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("ConsoleUsage after=0 limit=1 outcome=ok code=0x00000000 rows=2 more=true"),
