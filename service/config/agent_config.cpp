@@ -166,7 +166,7 @@ std::string_view to_string(ProviderType t) {
 
 Expected<AgentConfig> load_config_text(const std::string& text, const std::string& name,
                                        const std::filesystem::path& base_dir) {
-  auto root = yaml::load_text(text, name);
+  auto root = yaml::load_single(text, name);
   if (!root) return root.error();
   const Doc doc{name};
   const YAML::Node& n = *root;

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <vector>
 
@@ -82,14 +83,19 @@ Expected<YAML::Node> load_text(const std::string& text, const std::string& name)
   }
 }
 
-Expected<std::size_t> count_documents(const std::string& text, const std::string& name) {
+namespace {
+
+// Where each document of `text` starts, reading at most `limit` of them and
+// checking the syntax of each one read.
+Expected<std::vector<YAML::Mark>> document_starts(const std::string& text,
+                                                  const std::string& name, std::size_t limit) {
   std::istringstream in(text);
   YAML::Parser parser(in);
   DocumentStarts starts;
-  std::size_t count = 0;
+  std::vector<YAML::Mark> marks;
   int previous_start = -1;
   try {
-    while (parser.HandleNextDocument(starts)) {
+    while (marks.size() < limit && parser.HandleNextDocument(starts)) {
       // A document takes at least one token from the stream. One that starts
       // where the previous one did took none: text that begins no document
       // is left after the previous one, and the parser would stay there.
@@ -100,13 +106,34 @@ Expected<std::size_t> count_documents(const std::string& text, const std::string
             name, starts.start.line + 1, starts.start.column + 1)};
       }
       previous_start = starts.start.pos;
-      ++count;
+      marks.push_back(starts.start);
     }
   } catch (const YAML::Exception& e) {
     return Error{fmt::format("{}:{}:{}: YAML syntax error: {}", name, e.mark.line + 1,
                              e.mark.column + 1, e.msg)};
   }
-  return count;
+  return marks;
+}
+
+}  // namespace
+
+Expected<std::size_t> count_documents(const std::string& text, const std::string& name) {
+  auto marks = document_starts(text, name, std::numeric_limits<std::size_t>::max());
+  if (!marks) return marks.error();
+  return marks->size();
+}
+
+Expected<YAML::Node> load_single(const std::string& text, const std::string& name) {
+  auto marks = document_starts(text, name, 2);
+  if (!marks) return marks.error();
+  if (marks->size() > 1) {
+    const YAML::Mark& second = (*marks)[1];
+    return Error{fmt::format(
+        "{}:{}:{}: a second YAML document starts here; this file is one document, and "
+        "nothing after the first would be read. Remove the '---' line or merge the two",
+        name, second.line + 1, second.column + 1)};
+  }
+  return load_text(text, name);
 }
 
 Expected<YAML::Node> load_file(const std::filesystem::path& path) {

@@ -32,6 +32,10 @@ Expected<YAML::Node> load_text(const std::string& text, const std::string& name)
 // YAML::Load ignores it, and YAML::LoadAll (yaml-cpp 0.7) would return empty
 // documents for it forever.
 Expected<std::size_t> count_documents(const std::string& text, const std::string& name);
+// load_text for a file that must be one document (the configuration, a
+// rules file): a second document, or stray text after the first, is an
+// error naming where it starts, instead of being silently ignored.
+Expected<YAML::Node> load_single(const std::string& text, const std::string& name);
 
 // "name:line:column" of a node (the position where it starts).
 std::string where(const Doc& doc, const YAML::Node& node);

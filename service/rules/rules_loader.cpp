@@ -529,7 +529,7 @@ Status user_policy(const Doc& doc, const YAML::Node& node, UserPolicy& out) {
 }  // namespace
 
 Expected<RuleSet> load_rules_text(const std::string& text, const std::string& name) {
-  auto root = yaml::load_text(text, name);
+  auto root = yaml::load_single(text, name);
   if (!root) return root.error();
   const Doc doc{name};
   const YAML::Node& n = *root;

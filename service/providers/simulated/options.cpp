@@ -666,7 +666,7 @@ class FixtureParser {
 }  // namespace
 
 Expected<SiteFixture> parse_fixture(const std::string& text, const std::string& name) {
-  auto root = yaml::load_text(text, name);
+  auto root = yaml::load_single(text, name);
   if (!root) return root.error();
   return FixtureParser(Doc{name}).parse(*root);
 }

@@ -94,7 +94,9 @@ INSTANTIATE_TEST_SUITE_P(
             "auth: ntlm needs username and password_file"},
         Bad{"provider: {type: simulated}\n", "provider.simulated: missing"},
         Bad{"- just\n- a list\n", "the config must be a map"},
-        Bad{"store: {path: [unclosed\n", "YAML syntax error"}),
+        Bad{"store: {path: [unclosed\n", "YAML syntax error"},
+        Bad{minimal("---\nlogging: {level: debug}\n"),
+            "a second YAML document starts here; this file is one document"}),
     [](const auto& param_info) { return "Case" + std::to_string(param_info.index); });
 
 TEST(AgentConfig, UsagePollerIsOffUntilItsSectionIsPresent) {

@@ -79,5 +79,24 @@ TEST(YamlUtil, MissingFileIsAClearError) {
   EXPECT_NE(n.error().message.find("/nonexistent/uda.yaml: cannot open"), std::string::npos);
 }
 
+TEST(YamlUtil, LoadSingleRefusesASecondDocumentAndStrayText) {
+  auto one = yaml::load_single("a: 1\n", "c.yaml");
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ((*one)["a"].as<int>(), 1);
+  EXPECT_TRUE(yaml::load_single("---\na: 1\n...\n", "c.yaml"));
+  EXPECT_TRUE(yaml::load_single("", "c.yaml")) << "an empty file is for the loader to judge";
+
+  auto two = yaml::load_single("a: 1\n---\nb: 2\n", "c.yaml");
+  ASSERT_FALSE(two);
+  EXPECT_NE(two.error().message.find("c.yaml:2:1: a second YAML document starts here"),
+            std::string::npos)
+      << two.error().message;
+  EXPECT_NE(two.error().message.find("Remove the '---' line"), std::string::npos);
+
+  auto stray = yaml::load_single("{a: 1},\n", "c.yaml");
+  ASSERT_FALSE(stray);
+  EXPECT_NE(stray.error().message.find("c.yaml:1:"), std::string::npos) << stray.error().message;
+}
+
 }  // namespace
 }  // namespace uda

@@ -55,6 +55,9 @@ TEST(RulesLoader, ErrorsSayFileLineColumnAndHowToFix) {
   EXPECT_HAS(load_error("rules:\n  - name: a\n    action: skip\n    source: OSD\n"),
              "only a create has a source");
   EXPECT_HAS(load_error("rules:\n  - action: skip\n"), "every rule has a name");
+  // Two files pasted together: the second would be silently ignored.
+  EXPECT_HAS(load_error("rules: []\n---\nrules:\n  - {name: b, action: skip}\n"),
+             "r.yaml:2:1: a second YAML document starts here");
   EXPECT_HAS(load_error("rules:\n  - name: a\n    action: skip\n    wen: {kind: osd}\n"),
              "r.yaml:4:5: rules[0] (a): unknown key 'wen' (did you mean 'when'?)");
   EXPECT_HAS(load_error("rules:\n  - name: a\n    when: {kind: reboot}\n    action: skip\n"),
