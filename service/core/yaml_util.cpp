@@ -87,8 +87,8 @@ namespace {
 
 // Where each document of `text` starts, reading at most `limit` of them and
 // checking the syntax of each one read.
-Expected<std::vector<YAML::Mark>> document_starts(const std::string& text,
-                                                  const std::string& name, std::size_t limit) {
+Expected<std::vector<YAML::Mark>> document_starts(const std::string& text, const std::string& name,
+                                                  std::size_t limit) {
   std::istringstream in(text);
   YAML::Parser parser(in);
   DocumentStarts starts;
@@ -128,10 +128,10 @@ Expected<YAML::Node> load_single(const std::string& text, const std::string& nam
   if (!marks) return marks.error();
   if (marks->size() > 1) {
     const YAML::Mark& second = (*marks)[1];
-    return Error{fmt::format(
-        "{}:{}:{}: a second YAML document starts here; this file is one document, and "
-        "nothing after the first would be read. Remove the '---' line or merge the two",
-        name, second.line + 1, second.column + 1)};
+    return Error{
+        fmt::format("{}:{}:{}: a second YAML document starts here; this file is one document, and "
+                    "nothing after the first would be read. Remove the '---' line or merge the two",
+                    name, second.line + 1, second.column + 1)};
   }
   return load_text(text, name);
 }
