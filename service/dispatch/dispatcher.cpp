@@ -26,6 +26,20 @@ std::uint64_t seed_or_random(std::uint64_t seed) {
   return seed != 0 ? seed : std::random_device{}();
 }
 
+std::string_view kind_text(AttemptEnd::Kind k) {
+  switch (k) {
+    case AttemptEnd::Kind::Done:
+      return "completion";
+    case AttemptEnd::Kind::Retry:
+      return "retry";
+    case AttemptEnd::Kind::Dead:
+      return "dead letter";
+    case AttemptEnd::Kind::Release:
+      return "release";
+  }
+  return "outcome";
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(asio::io_context& io, JobStore& store, Provider& provider,
@@ -67,7 +81,7 @@ Awaitable<void> Dispatcher::loop() {
 
     // Outcomes the store could not take yet come first; until they are
     // written nothing new is claimed.
-    const bool recorded = flush_unrecorded();
+    const bool recorded = flush_outcomes();
     bool store_failed = !recorded;
     const BreakerState breaker = breaker_.state(now);
     std::size_t limit = 0;
@@ -162,16 +176,13 @@ Awaitable<void> Dispatcher::run_job(Job job) {
   const std::int64_t id = job.id;
   if (!breaker_.allow(time_.now())) {
     // The breaker opened after this job was claimed: give it back untouched.
-    const TimePoint now = time_.now();
-    record(
-        job, "release",
-        [this, id, now, verify = !job.final_check] {
-          return store_.release(id, owner_, now, verify);
-        },
-        [this] {
-          ++stats_.released;
-          note_finish("released");
-        });
+    AttemptEnd end;
+    end.kind = AttemptEnd::Kind::Release;
+    end.counted = !job.final_check;
+    record(job, std::move(end), [this] {
+      ++stats_.released;
+      note_finish("released");
+    });
   } else {
     co_await run_job_steps(job);
   }
@@ -339,54 +350,66 @@ Awaitable<void> Dispatcher::final_check(Job& job) {
                                  "relationship)");
 }
 
-void Dispatcher::record(const Job& job, std::string_view what, std::function<Status()> write,
-                        std::function<void()> recorded) {
-  if (auto st = write(); !st) {
-    spdlog::error(
-        "job={} trigger={} could not record {}: {} (kept; written again before anything new is "
-        "claimed)",
-        job.id, log_value(job.trigger_id), what, st.error().message);
-    unrecorded_.push_back(
-        {job.id, job.trigger_id, std::string(what), std::move(write), std::move(recorded)});
-    return;
-  }
-  recorded();
+void Dispatcher::record(const Job& job, AttemptEnd end, std::function<void()> recorded) {
+  end.job_id = job.id;
+  end.at = time_.now();
+  outcomes_.push_back({std::move(end), job.trigger_id, std::move(recorded), false});
+  wake();  // the loop writes them, together with any others that finished meanwhile
 }
 
-bool Dispatcher::flush_unrecorded() {
-  while (!unrecorded_.empty()) {
-    Unrecorded& u = unrecorded_.front();
-    if (auto st = u.write(); !st) {
-      if (store_.write_fault()) return false;  // the disk still refuses: later
-      // Anything else (e.g. the lease ran out during a long fault and the job
-      // was re-armed): the job is not ours now, and whoever runs it next
-      // checks the site first.
-      spdlog::warn("job={} trigger={} {} dropped: {}", u.job_id, log_value(u.trigger_id), u.what,
-                   st.error().message);
-    } else {
-      spdlog::info("job={} trigger={} {} recorded after the store recovered", u.job_id,
-                   log_value(u.trigger_id), u.what);
-      u.recorded();
+bool Dispatcher::flush_outcomes() {
+  if (outcomes_.empty()) return true;
+  std::vector<AttemptEnd> ends;
+  ends.reserve(outcomes_.size());
+  for (const auto& o : outcomes_) ends.push_back(o.end);
+  auto written = store_.end_attempts(owner_, ends);
+  if (!written) {
+    // Nothing was written; every outcome is kept and tried again at the next
+    // pass. Each job says so once.
+    for (auto& o : outcomes_) {
+      if (o.failed) continue;
+      o.failed = true;
+      spdlog::error(
+          "job={} trigger={} could not record {}: {} (kept; written again before anything new "
+          "is claimed)",
+          o.end.job_id, log_value(o.trigger_id), kind_text(o.end.kind), written.error().message);
     }
-    unrecorded_.pop_front();
+    return false;
+  }
+  auto outcomes = std::move(outcomes_);
+  outcomes_.clear();
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    auto& o = outcomes[i];
+    if (const Status& st = (*written)[i]; !st) {
+      // E.g. the lease ran out during a long store fault and the job was
+      // re-armed: it is not ours now, and whoever runs it next checks the
+      // site first.
+      spdlog::warn("job={} trigger={} {} dropped: {}", o.end.job_id, log_value(o.trigger_id),
+                   kind_text(o.end.kind), st.error().message);
+      continue;
+    }
+    if (o.failed) {
+      spdlog::info("job={} trigger={} {} recorded after the store recovered", o.end.job_id,
+                   log_value(o.trigger_id), kind_text(o.end.kind));
+    }
+    o.recorded();
   }
   return true;
 }
 
 void Dispatcher::finish_done(const Job& job, const std::string& detail) {
-  const TimePoint now = time_.now();
-  record(
-      job, "completion",
-      [this, id = job.id, now, detail] { return store_.complete(id, owner_, now, detail); },
-      [this, job, detail] {
-        ++stats_.done;
-        note_finish("done");
-        spdlog::info(
-            "job={} trigger={} machine={} user=\"{}\" source={}({}) attempt={} outcome=done "
-            "detail=\"{}\"",
-            job.id, log_value(job.trigger_id), job.machine_resource_id.value_or(0), job.user,
-            to_string(job.source), static_cast<unsigned>(job.source), job.attempts, detail);
-      });
+  AttemptEnd end;
+  end.kind = AttemptEnd::Kind::Done;
+  end.detail = detail;
+  record(job, std::move(end), [this, job, detail] {
+    ++stats_.done;
+    note_finish("done");
+    spdlog::info(
+        "job={} trigger={} machine={} user=\"{}\" source={}({}) attempt={} outcome=done "
+        "detail=\"{}\"",
+        job.id, log_value(job.trigger_id), job.machine_resource_id.value_or(0), job.user,
+        to_string(job.source), static_cast<unsigned>(job.source), job.attempts, detail);
+  });
 }
 
 void Dispatcher::finish_retry(const Job& job, const CallStatus& status, bool verify_first) {
@@ -397,36 +420,33 @@ void Dispatcher::finish_retry(const Job& job, const CallStatus& status, bool ver
   }
   Millis delay = backoff_.next_delay(job.attempts);
   if (status.retry_after) delay = std::max(delay, *status.retry_after);
-  const TimePoint now = time_.now();
-  record(
-      job, "retry",
-      [this, id = job.id, now, delay, detail = status.detail, verify_first] {
-        return store_.retry_later(id, owner_, now, now + delay, detail, verify_first);
-      },
-      [this, job, delay, detail = status.detail, verify_first] {
-        ++stats_.retried;
-        note_finish("retry");
-        spdlog::warn(
-            "job={} trigger={} attempt={}/{} outcome=retry next_in={} verify_first={} "
-            "error=\"{}\"",
-            job.id, log_value(job.trigger_id), job.attempts, options_.backoff.max_attempts,
-            format_duration(delay), verify_first, detail);
-      });
+  AttemptEnd end;
+  end.kind = AttemptEnd::Kind::Retry;
+  end.detail = status.detail;
+  end.next_attempt_at = time_.now() + delay;
+  end.verify_first = verify_first;
+  record(job, std::move(end), [this, job, delay, detail = status.detail, verify_first] {
+    ++stats_.retried;
+    note_finish("retry");
+    spdlog::warn(
+        "job={} trigger={} attempt={}/{} outcome=retry next_in={} verify_first={} "
+        "error=\"{}\"",
+        job.id, log_value(job.trigger_id), job.attempts, options_.backoff.max_attempts,
+        format_duration(delay), verify_first, detail);
+  });
 }
 
 void Dispatcher::finish_dead(const Job& job, const std::string& error) {
-  const TimePoint now = time_.now();
-  record(
-      job, "dead letter",
-      [this, id = job.id, now, error] { return store_.dead_letter(id, owner_, now, error); },
-      [this, job, error] {
-        ++stats_.dead;
-        note_finish("dead");
-        spdlog::error(
-            "job={} trigger={} machine={} user=\"{}\" attempt={} outcome=dead error=\"{}\"", job.id,
-            log_value(job.trigger_id), job.machine_resource_id.value_or(0), job.user, job.attempts,
-            error);
-      });
+  AttemptEnd end;
+  end.kind = AttemptEnd::Kind::Dead;
+  end.detail = error;
+  record(job, std::move(end), [this, job, error] {
+    ++stats_.dead;
+    note_finish("dead");
+    spdlog::error("job={} trigger={} machine={} user=\"{}\" attempt={} outcome=dead error=\"{}\"",
+                  job.id, log_value(job.trigger_id), job.machine_resource_id.value_or(0), job.user,
+                  job.attempts, error);
+  });
 }
 
 Awaitable<void> Dispatcher::shutdown() {
@@ -440,12 +460,12 @@ Awaitable<void> Dispatcher::shutdown() {
     boost::system::error_code ec;
     co_await idle_signal_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  if (!flush_unrecorded()) {
+  if (!flush_outcomes()) {
     spdlog::warn(
         "dispatcher: {} outcome(s) could not be written before stopping; those jobs stay "
         "leased and are checked against the site first at the next start",
-        unrecorded_.size());
-    unrecorded_.clear();
+        outcomes_.size());
+    outcomes_.clear();
   }
   // Whatever still runs has its lease given back; the late result will find
   // the job no longer leased by us and be dropped, and the next run checks

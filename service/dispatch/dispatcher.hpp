@@ -6,11 +6,11 @@
 // releases in-flight work within a deadline.
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/asio.hpp"
 #include "core/job.hpp"
@@ -85,15 +85,15 @@ class Dispatcher {
   void finish_dead(const Job& job, const std::string& error);
   void note_call(std::string_view call, const CallStatus& status, TimePoint started);
   void note_finish(std::string_view outcome);
-  // Writes one job's outcome to the store, then runs `recorded`. When the
-  // store cannot take it now (a full disk), the outcome is kept and written
-  // again before anything new is claimed, so a job whose call already ran
-  // is not left leased until its lease runs out.
-  void record(const Job& job, std::string_view what, std::function<Status()> write,
-              std::function<void()> recorded);
-  // Writes the kept outcomes, oldest first; false while the store still
-  // refuses them.
-  bool flush_unrecorded();
+  // Queues one job's outcome; `recorded` runs once it is written. The loop
+  // writes every queued outcome in one transaction (one fsync for all the
+  // calls that finished meanwhile) before it claims anything new. If the
+  // store cannot take them (a full disk), they stay queued and are written
+  // when it can, so a job whose call ran is not left leased until its lease
+  // runs out.
+  void record(const Job& job, AttemptEnd end, std::function<void()> recorded);
+  // Writes the queued outcomes; false while the store refuses them.
+  bool flush_outcomes();
 
   asio::io_context& io_;
   JobStore& store_;
@@ -105,14 +105,14 @@ class Dispatcher {
   CircuitBreaker breaker_;
   asio::steady_timer timer_;
   std::map<std::int64_t, bool> in_flight_;  // job id -> Job::final_check
-  struct Unrecorded {
-    std::int64_t job_id = 0;
+  struct PendingOutcome {
+    AttemptEnd end;
     std::string trigger_id;
-    std::string what;  // "complete", "reschedule", ...
-    std::function<Status()> write;
     std::function<void()> recorded;
+    bool failed = false;  // a write of it failed (logged once)
   };
-  std::deque<Unrecorded> unrecorded_;  // at most one per job claimed (<= concurrency)
+  // At most one per job claimed: nothing new is claimed while any wait.
+  std::vector<PendingOutcome> outcomes_;
   bool stopping_ = false;
   bool wake_pending_ = false;
   bool loop_running_ = false;

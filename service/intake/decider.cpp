@@ -39,14 +39,23 @@ void Decider::set_rules(std::shared_ptr<const RuleSet> rules) {
 std::size_t Decider::run_once() {
   std::size_t total = 0;
   for (;;) {
+    const Batch b = run_batch();
+    total += b.decided;
+    if (!b.more) return total;
+  }
+}
+
+Decider::Batch Decider::run_batch() {
+  Batch out;
+  {
     auto triggers = store_.received_triggers(batch_);
     if (!triggers) {
       // While the store reports a disk fault it has logged it once; no line per pass.
       spdlog::log(store_.write_fault() ? spdlog::level::debug : spdlog::level::err,
                   "decider: reading received triggers failed: {}", triggers.error().message);
-      return total;
+      return out;
     }
-    if (triggers->empty()) return total;
+    if (triggers->empty()) return out;
     std::vector<std::pair<std::string, Decision>> decisions;
     decisions.reserve(triggers->size());
     for (const auto& t : *triggers) decisions.emplace_back(t.id, decide(*rules_, t));
@@ -58,7 +67,7 @@ std::size_t Decider::run_once() {
       spdlog::log(store_.write_fault() ? spdlog::level::debug : spdlog::level::err,
                   "decider: recording {} decision(s) failed: {}", decisions.size(),
                   outcomes.error().message);
-      return total;
+      return out;
     }
     bool created = false;
     std::size_t i = 0;
@@ -96,15 +105,22 @@ std::size_t Decider::run_once() {
             log_printable(t.machine.describe()), t.user, d.rule, d.reason);
       }
     }
-    total += outcomes->size();
+    out.decided = outcomes->size();
     if (created && on_jobs_) on_jobs_();
-    if (triggers->size() < batch_) return total;
+    out.more = triggers->size() == batch_;
   }
+  return out;
 }
 
 Awaitable<void> Decider::loop() {
   while (!stopping_) {
-    run_once();
+    // One batch at a time, then the HTTP sessions and the dispatcher on the
+    // same thread get their turn: a burst of triggers is acknowledged while
+    // the rules work through it, not after.
+    if (run_batch().more) {
+      co_await asio::post(io_, asio::use_awaitable);
+      continue;
+    }
     if (wake_pending_) {
       wake_pending_ = false;
       continue;

@@ -28,6 +28,13 @@ class Decider {
   void set_rules(std::shared_ptr<const RuleSet> rules);
   // Decides everything currently received; returns how many were decided.
   std::size_t run_once();
+  // Decides one batch of received triggers (the oldest). `more`: the batch
+  // was full, so more may be waiting.
+  struct Batch {
+    std::size_t decided = 0;
+    bool more = false;
+  };
+  Batch run_batch();
 
   struct Stats {
     std::uint64_t decided = 0;

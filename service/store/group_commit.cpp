@@ -92,13 +92,17 @@ std::size_t GroupCommitter::queued() const {
 
 void GroupCommitter::run() {
   std::unique_lock lock(mu_);
+  bool arrived_during_commit = false;
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and everything is committed
 
     // Let the batch fill: up to max_delay after the first item, unless it is
-    // full already or we are stopping (then commit at once).
-    if (max_delay_ > Millis(0) && queued_triggers_ < max_batch_ && !stopping_) {
+    // full already, we are stopping, or these arrived while the last commit
+    // ran (a steady stream: each commit then takes what queued during the
+    // one before, and waiting would only add latency).
+    if (max_delay_ > Millis(0) && queued_triggers_ < max_batch_ && !stopping_ &&
+        !arrived_during_commit) {
       const auto deadline = std::chrono::steady_clock::now() + max_delay_;
       cv_.wait_until(lock, deadline,
                      [this] { return stopping_ || queued_triggers_ >= max_batch_; });
@@ -117,6 +121,7 @@ void GroupCommitter::run() {
     lock.unlock();
     commit(std::move(requests), n);
     lock.lock();
+    arrived_during_commit = !queue_.empty();
   }
 }
 

@@ -164,6 +164,24 @@ bool readable(sqlite::Connection& db) {
   }
 }
 
+// How each end of an attempt changes its job (?1 id, ?2 the time).
+constexpr const char* kCompleteSql =
+    "UPDATE jobs SET state = 'done', outcome = ?3, finished_at_ms = ?2, updated_at_ms = ?2, "
+    "verify_first = 0, lease_owner = NULL, lease_expires_at_ms = NULL, leased_at_ms = NULL "
+    "WHERE id = ?1";
+constexpr const char* kRetrySql =
+    "UPDATE jobs SET state = 'pending', next_attempt_at_ms = ?3, last_error = ?4, "
+    "verify_first = ?5, updated_at_ms = ?2, lease_owner = NULL, lease_expires_at_ms = NULL, "
+    "leased_at_ms = NULL WHERE id = ?1";
+constexpr const char* kDeadSql =
+    "UPDATE jobs SET state = 'dead', last_error = ?3, outcome = ?4, finished_at_ms = ?2, "
+    "updated_at_ms = ?2, lease_owner = NULL, lease_expires_at_ms = NULL, "
+    "leased_at_ms = NULL WHERE id = ?1";
+constexpr const char* kReleaseSql =
+    "UPDATE jobs SET state = 'pending', next_attempt_at_ms = ?2, verify_first = 1, "
+    "attempts = MAX(attempts - ?3, 0), updated_at_ms = ?2, lease_owner = NULL, "
+    "lease_expires_at_ms = NULL, leased_at_ms = NULL WHERE id = ?1";
+
 }  // namespace
 
 // --- Impl ----------------------------------------------------------------------
@@ -287,14 +305,10 @@ struct JobStore::Impl {
     st.run();
   }
 
-  // Ends the attempt of a job leased by `owner`, in one transaction: `sql`
-  // updates the job (?1 = job id, ?2 = now, later parameters bound by `bind`)
-  // and one attempts row records how the attempt ended.
   template <class Bind>
-  Status end_attempt(std::int64_t job_id, const std::string& owner, TimePoint now,
-                     std::string_view sql, Bind&& bind, std::string_view outcome,
-                     std::string_view detail) {
-    Transaction tx(db);
+  Status end_attempt_in_tx(std::int64_t job_id, const std::string& owner, TimePoint now,
+                           std::string_view sql, Bind&& bind, std::string_view outcome,
+                           std::string_view detail) {
     auto lease = leased_by(job_id, owner, now);
     if (!lease) return lease.error();
     {
@@ -304,8 +318,36 @@ struct JobStore::Impl {
       st.run();
     }
     insert_attempt(job_id, lease->attempts, lease->leased_at, now, outcome, detail);
-    tx.commit();
     return Status::Ok();
+  }
+
+  // One AttemptEnd, written as complete / retry_later / dead_letter /
+  // release write it.
+  Status end_one(const std::string& owner, const AttemptEnd& e) {
+    switch (e.kind) {
+      case AttemptEnd::Kind::Done:
+        return end_attempt_in_tx(
+            e.job_id, owner, e.at, kCompleteSql, [&](Statement& st) { st.bind(3, e.detail); }, "ok",
+            e.detail);
+      case AttemptEnd::Kind::Retry:
+        return end_attempt_in_tx(
+            e.job_id, owner, e.at, kRetrySql,
+            [&](Statement& st) {
+              st.bind(3, e.next_attempt_at).bind(4, e.detail).bind(5, e.verify_first ? 1 : 0);
+            },
+            "retry", e.detail);
+      case AttemptEnd::Kind::Dead:
+        return end_attempt_in_tx(
+            e.job_id, owner, e.at, kDeadSql,
+            [&](Statement& st) { st.bind(3, e.detail).bind(4, "dead: " + e.detail); }, "fail",
+            e.detail);
+      case AttemptEnd::Kind::Release:
+        return end_attempt_in_tx(
+            e.job_id, owner, e.at, kReleaseSql,
+            [&](Statement& st) { st.bind(3, e.counted ? 1 : 0); }, "released",
+            fmt::format("given back by {} before the attempt finished; will verify first", owner));
+    }
+    return Error{"unknown attempt end"};
   }
 
   // A leased job's machine or user, as the site named it, replaces what the
@@ -733,54 +775,77 @@ Expected<std::optional<TimePoint>> JobStore::next_due() {
 
 Status JobStore::complete(std::int64_t job_id, const std::string& owner, TimePoint now,
                           const std::string& detail) {
+  AttemptEnd e;
+  e.job_id = job_id;
+  e.at = now;
+  e.detail = detail;
   return impl_->guarded<Status>(fmt::format("complete job {}", job_id), true, [&]() -> Status {
-    return impl_->end_attempt(
-        job_id, owner, now,
-        "UPDATE jobs SET state = 'done', outcome = ?3, finished_at_ms = ?2, updated_at_ms = ?2, "
-        "verify_first = 0, lease_owner = NULL, lease_expires_at_ms = NULL, leased_at_ms = NULL "
-        "WHERE id = ?1",
-        [&](Statement& st) { st.bind(3, detail); }, "ok", detail);
+    Transaction tx(impl_->db);
+    auto st = impl_->end_one(owner, e);
+    if (st) tx.commit();
+    return st;
   });
 }
 
 Status JobStore::retry_later(std::int64_t job_id, const std::string& owner, TimePoint now,
                              TimePoint next_attempt_at, const std::string& error,
                              bool verify_first) {
+  AttemptEnd e;
+  e.job_id = job_id;
+  e.kind = AttemptEnd::Kind::Retry;
+  e.at = now;
+  e.detail = error;
+  e.next_attempt_at = next_attempt_at;
+  e.verify_first = verify_first;
   return impl_->guarded<Status>(fmt::format("reschedule job {}", job_id), true, [&]() -> Status {
-    return impl_->end_attempt(
-        job_id, owner, now,
-        "UPDATE jobs SET state = 'pending', next_attempt_at_ms = ?3, last_error = ?4, "
-        "verify_first = ?5, updated_at_ms = ?2, lease_owner = NULL, lease_expires_at_ms = NULL, "
-        "leased_at_ms = NULL WHERE id = ?1",
-        [&](Statement& st) {
-          st.bind(3, next_attempt_at).bind(4, error).bind(5, verify_first ? 1 : 0);
-        },
-        "retry", error);
+    Transaction tx(impl_->db);
+    auto st = impl_->end_one(owner, e);
+    if (st) tx.commit();
+    return st;
   });
 }
 
 Status JobStore::dead_letter(std::int64_t job_id, const std::string& owner, TimePoint now,
                              const std::string& error) {
+  AttemptEnd e;
+  e.job_id = job_id;
+  e.kind = AttemptEnd::Kind::Dead;
+  e.at = now;
+  e.detail = error;
   return impl_->guarded<Status>(fmt::format("dead-letter job {}", job_id), true, [&]() -> Status {
-    return impl_->end_attempt(
-        job_id, owner, now,
-        "UPDATE jobs SET state = 'dead', last_error = ?3, outcome = ?4, finished_at_ms = ?2, "
-        "updated_at_ms = ?2, lease_owner = NULL, lease_expires_at_ms = NULL, "
-        "leased_at_ms = NULL WHERE id = ?1",
-        [&](Statement& st) { st.bind(3, error).bind(4, "dead: " + error); }, "fail", error);
+    Transaction tx(impl_->db);
+    auto st = impl_->end_one(owner, e);
+    if (st) tx.commit();
+    return st;
   });
 }
 
 Status JobStore::release(std::int64_t job_id, const std::string& owner, TimePoint now,
                          bool counted) {
+  AttemptEnd e;
+  e.job_id = job_id;
+  e.kind = AttemptEnd::Kind::Release;
+  e.at = now;
+  e.counted = counted;
   return impl_->guarded<Status>(fmt::format("release job {}", job_id), true, [&]() -> Status {
-    return impl_->end_attempt(
-        job_id, owner, now,
-        "UPDATE jobs SET state = 'pending', next_attempt_at_ms = ?2, verify_first = 1, "
-        "attempts = MAX(attempts - ?3, 0), updated_at_ms = ?2, lease_owner = NULL, "
-        "lease_expires_at_ms = NULL, leased_at_ms = NULL WHERE id = ?1",
-        [&](Statement& st) { st.bind(3, counted ? 1 : 0); }, "released",
-        fmt::format("given back by {} before the attempt finished; will verify first", owner));
+    Transaction tx(impl_->db);
+    auto st = impl_->end_one(owner, e);
+    if (st) tx.commit();
+    return st;
+  });
+}
+
+Expected<std::vector<Status>> JobStore::end_attempts(const std::string& owner,
+                                                     std::span<const AttemptEnd> ends) {
+  using R = Expected<std::vector<Status>>;
+  return impl_->guarded<R>(fmt::format("record {} job outcome(s)", ends.size()), true, [&]() -> R {
+    std::vector<Status> out;
+    out.reserve(ends.size());
+    if (ends.empty()) return out;
+    Transaction tx(impl_->db);
+    for (const auto& e : ends) out.push_back(impl_->end_one(owner, e));
+    tx.commit();
+    return out;
   });
 }
 

@@ -87,6 +87,18 @@ struct IdempotencyRecord {
   TimePoint created_at{};
 };
 
+// How one attempt of a leased job ended, for JobStore::end_attempts.
+struct AttemptEnd {
+  enum class Kind { Done, Retry, Dead, Release };
+  std::int64_t job_id = 0;
+  Kind kind = Kind::Done;
+  TimePoint at{};               // when the attempt ended
+  std::string detail;           // Done: what happened; Retry / Dead: the error
+  TimePoint next_attempt_at{};  // Retry
+  bool verify_first = false;    // Retry
+  bool counted = true;          // Release: the claim counted an attempt
+};
+
 struct StoreCounts {
   std::int64_t triggers_received = 0;                 // awaiting a decision
   std::map<std::string, std::int64_t> jobs_by_state;  // "pending" -> n, ...
@@ -153,6 +165,13 @@ class JobStore {
   // did not finish), attempts row 'released'. `counted` = false for a lease
   // whose claim counted no attempt (Job::final_check): attempts stay.
   Status release(std::int64_t job_id, const std::string& owner, TimePoint now, bool counted = true);
+  // Many attempts' ends in ONE transaction (one fsync for a burst of finished
+  // calls), each exactly as the single call above would write it. The answer
+  // has one Status per entry: an entry refused on its own (not leased by
+  // `owner`) changes nothing and does not stop the others. An Error means
+  // the transaction failed and nothing was written.
+  Expected<std::vector<Status>> end_attempts(const std::string& owner,
+                                             std::span<const AttemptEnd> ends);
   // After resolving a machine name to its resource id.
   Status set_resource_id(std::int64_t job_id, const std::string& owner, std::uint32_t resource_id);
   // After resolving a UPN to the site's UniqueUserName (DOMAIN\user).

@@ -241,7 +241,7 @@ TEST(StoreFaults, FullDiskAnswers503KeepsSpoolFilesLosesNothingAndRecovers) {
   }
   // A job whose call ran while its outcome could not be written keeps that
   // outcome and writes it once the store recovers.
-  EXPECT_EQ(h.log_count("could not record"), h.log_count("recorded after the store recovered"))
+  EXPECT_EQ(h.log_count("(kept; written again"), h.log_count("recorded after the store recovered"))
       << h.log();
   ASSERT_TRUE(AgentHarness::wait_for([&] { return h.all_triggers_terminal(acknowledged.size()); },
                                      seconds(90)));

@@ -498,6 +498,56 @@ TEST_F(JobStoreTest, ReleaseGivesTheAttemptBack) {
   EXPECT_EQ(again[0].attempts, 1);
 }
 
+// The dispatcher writes the outcomes of all the calls that finished at about
+// the same time in one transaction: each as its single call would, and one
+// refused entry (not ours) changes nothing and stops no other.
+TEST_F(JobStoreTest, EndAttemptsWritesABatchInOneGoEachAsItsSingleCall) {
+  const auto a = add_job("a", 16777220);
+  const auto b = add_job("b", 16777221);
+  const auto c = add_job("c", 16777222);
+  const auto d = add_job("d", 16777223);
+  const auto e = add_job("e", 16777224);
+  ASSERT_EQ(claim(at(10)).size(), 5U);
+  ASSERT_TRUE(store_->release(e, "agent-1", at(15)));  // e is no longer leased by us
+  auto end = [](std::int64_t id, AttemptEnd::Kind k, std::string detail) {
+    AttemptEnd x;
+    x.job_id = id;
+    x.kind = k;
+    x.at = at(20);
+    x.detail = std::move(detail);
+    return x;
+  };
+  std::vector<AttemptEnd> ends{
+      end(a, AttemptEnd::Kind::Done, "created"), end(b, AttemptEnd::Kind::Retry, "busy"),
+      end(c, AttemptEnd::Kind::Dead, "access denied"), end(d, AttemptEnd::Kind::Release, ""),
+      end(e, AttemptEnd::Kind::Done, "created")};
+  ends[1].next_attempt_at = at(500);
+  ends[1].verify_first = true;
+  auto written = store_->end_attempts("agent-1", ends);
+  ASSERT_TRUE(written) << written.error().message;
+  ASSERT_EQ(written->size(), 5U);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE((*written)[i]) << i;
+  ASSERT_FALSE((*written)[4]);
+  EXPECT_THAT((*written)[4].error().message, HasSubstr("not leased by agent-1"));
+
+  EXPECT_EQ(job(a).state, JobState::Done);
+  EXPECT_EQ(job(a).finished_at, at(20));
+  EXPECT_EQ(job(b).state, JobState::Pending);
+  EXPECT_EQ(job(b).next_attempt_at, at(500));
+  EXPECT_TRUE(job(b).verify_first);
+  EXPECT_EQ(job(c).state, JobState::Dead);
+  EXPECT_EQ(job(c).last_error, "access denied");
+  EXPECT_EQ(job(d).state, JobState::Pending);
+  EXPECT_EQ(job(d).attempts, 0) << "a release gives the attempt back";
+  EXPECT_EQ(job(e).state, JobState::Pending) << "the refused entry changed nothing";
+  EXPECT_EQ(attempts(a).at(0).outcome, "ok");
+  EXPECT_EQ(attempts(b).at(0).outcome, "retry");
+  EXPECT_EQ(attempts(c).at(0).outcome, "fail");
+  EXPECT_EQ(attempts(d).at(0).outcome, "released");
+  EXPECT_EQ(attempts(e).size(), 1U) << "only its own release";
+  EXPECT_TRUE(store_->end_attempts("agent-1", {})->empty());
+}
+
 TEST_F(JobStoreTest, LeasedOperationsCheckTheOwner) {
   const auto id = add_job("t", 16777220);
   // Not leased at all.
