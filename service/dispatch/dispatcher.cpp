@@ -352,7 +352,7 @@ Awaitable<void> Dispatcher::final_check(Job& job) {
 
 void Dispatcher::record(const Job& job, AttemptEnd end, std::function<void()> recorded) {
   end.job_id = job.id;
-  end.at = time_.now();
+  if (end.at == TimePoint{}) end.at = time_.now();
   outcomes_.push_back({std::move(end), job.trigger_id, std::move(recorded), false});
   wake();  // the loop writes them, together with any others that finished meanwhile
 }
@@ -423,7 +423,9 @@ void Dispatcher::finish_retry(const Job& job, const CallStatus& status, bool ver
   AttemptEnd end;
   end.kind = AttemptEnd::Kind::Retry;
   end.detail = status.detail;
-  end.next_attempt_at = time_.now() + delay;
+  // One clock reading for both: the wait is counted from the attempt's end.
+  end.at = time_.now();
+  end.next_attempt_at = end.at + delay;
   end.verify_first = verify_first;
   record(job, std::move(end), [this, job, delay, detail = status.detail, verify_first] {
     ++stats_.retried;

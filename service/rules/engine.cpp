@@ -62,7 +62,9 @@ Decision decide(const RuleSet& rules, const Trigger& trigger, TraceLevel trace) 
   if (!full && rules.index.covers(rules.rules.size())) {
     // Only the rules that can match this kind, in order; nothing recorded
     // for the ones that do not match.
-    const std::string_view machine = trigger.machine.name ? *trigger.machine.name : "";
+    // (Not a ?: with "": that would make a temporary std::string.)
+    std::string_view machine;
+    if (trigger.machine.name) machine = *trigger.machine.name;
     for (const RuleCandidate& candidate : rules.index.candidates(trigger.kind)) {
       if (!candidate.may_match(machine)) continue;
       const Rule& rule = rules.rules[candidate.rule];

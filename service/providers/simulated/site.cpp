@@ -221,9 +221,14 @@ std::string_view to_string(EffectKind k) {
 }
 
 SimulatedSite::SimulatedSite(sqlite3* db, fs::path path, bool read_only, const TimeSource* time)
-    : db_(db), path_(std::move(path)), read_only_(read_only), time_(time) {}
+    : db_(db),
+      stmts_(std::make_unique<sim::StmtCache>(db)),
+      path_(std::move(path)),
+      read_only_(read_only),
+      time_(time) {}
 
 SimulatedSite::~SimulatedSite() {
+  stmts_.reset();
   sqlite3_close_v2(db_);
 }
 
@@ -300,7 +305,7 @@ Expected<std::unique_ptr<SimulatedSite>> SimulatedSite::open_read_only(const fs:
 
 void SimulatedSite::seed(const SiteFixture& fixture) {
   const auto now = to_unix_ms(time_->now());
-  Stmt dev(db_, "INSERT INTO devices(resource_id, name, name_lc, active) VALUES (?, ?, ?, ?)");
+  Stmt dev(*stmts_, "INSERT INTO devices(resource_id, name, name_lc, active) VALUES (?, ?, ?, ?)");
   for (const auto& d : fixture.devices) {
     dev.bind(1, std::int64_t{d.resource_id})
         .bind(2, d.name)
@@ -309,12 +314,12 @@ void SimulatedSite::seed(const SiteFixture& fixture) {
         .run();
     dev.reset();
   }
-  Stmt usr(db_, "INSERT INTO users(name_lc, unique_user_name, upn) VALUES (?, ?, ?)");
+  Stmt usr(*stmts_, "INSERT INTO users(name_lc, unique_user_name, upn) VALUES (?, ?, ?)");
   for (const auto& u : fixture.users) {
     usr.bind(1, ascii_lower(u.unique_user_name)).bind(2, u.unique_user_name).bind(3, u.upn).run();
     usr.reset();
   }
-  Stmt rel(db_,
+  Stmt rel(*stmts_,
            "INSERT INTO relationships(resource_id, unique_user_name, user_lc, sources, types, "
            "is_active, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   for (const auto& r : fixture.relationships) {
@@ -335,7 +340,7 @@ void SimulatedSite::seed(const SiteFixture& fixture) {
 void SimulatedSite::insert_usage(const ConsoleUsage& row, const std::string& user,
                                  std::int64_t now_ms) {
   Stmt q(
-      db_,
+      *stmts_,
       "INSERT INTO console_usage(resource_id, unique_user_name, user_lc, minutes, logons, "
       "last_use_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT(resource_id, user_lc) DO UPDATE SET unique_user_name = "
@@ -367,7 +372,7 @@ SiteCreateResult SimulatedSite::create_relationship(std::uint32_t machine_resour
     sim::Transaction tx(db_);
 
     // The device: SMS_R_System.ResourceID, active.
-    Stmt dev(db_, "SELECT name, active FROM devices WHERE resource_id = ?");
+    Stmt dev(*stmts_, "SELECT name, active FROM devices WHERE resource_id = ?");
     dev.bind(1, std::int64_t{machine_resource_id});
     if (!dev.step()) {
       return create_error(wmi::kNotFound,
@@ -391,7 +396,7 @@ SiteCreateResult SimulatedSite::create_relationship(std::uint32_t machine_resour
               : fmt::format("UserAccountName '{}' is not in DOMAIN\\user form", user_account_name));
     }
     const auto user_lc = ascii_lower(user_account_name);
-    Stmt usr(db_, "SELECT unique_user_name FROM users WHERE name_lc = ?");
+    Stmt usr(*stmts_, "SELECT unique_user_name FROM users WHERE name_lc = ?");
     usr.bind(1, user_lc);
     if (!usr.step()) {
       return create_error(
@@ -412,7 +417,7 @@ SiteCreateResult SimulatedSite::create_relationship(std::uint32_t machine_resour
 
     const auto now = to_unix_ms(time_->now());
     SiteCreateResult r;
-    Stmt find(db_,
+    Stmt find(*stmts_,
               "SELECT relationship_resource_id, sources, types, is_active, unique_user_name "
               "FROM relationships WHERE resource_id = ? AND user_lc = ?");
     find.bind(1, std::int64_t{machine_resource_id}).bind(2, user_lc);
@@ -435,7 +440,7 @@ SiteCreateResult SimulatedSite::create_relationship(std::uint32_t machine_resour
       r.already_existed = true;
       r.effect = changed ? EffectKind::SourceAdded : EffectKind::NoChange;
       if (changed) {
-        Stmt upd(db_,
+        Stmt upd(*stmts_,
                  "UPDATE relationships SET sources = ?, types = ?, is_active = 1, "
                  "updated_at_ms = ? WHERE relationship_resource_id = ?");
         upd.bind(1, join_numbers(sources))
@@ -445,7 +450,7 @@ SiteCreateResult SimulatedSite::create_relationship(std::uint32_t machine_resour
         upd.run();
       }
     } else {
-      Stmt ins(db_,
+      Stmt ins(*stmts_,
                "INSERT INTO relationships(resource_id, unique_user_name, user_lc, sources, types, "
                "is_active, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, 1, ?, ?)");
       ins.bind(1, std::int64_t{machine_resource_id})
@@ -460,7 +465,7 @@ SiteCreateResult SimulatedSite::create_relationship(std::uint32_t machine_resour
       r.effect = EffectKind::Created;
     }
 
-    Stmt eff(db_,
+    Stmt eff(*stmts_,
              "INSERT INTO effects(at_ms, resource_id, unique_user_name, source_id, type_id, "
              "trigger_id, effect) VALUES (?, ?, ?, ?, ?, ?, ?)");
     eff.bind(1, now)
@@ -487,7 +492,7 @@ SiteFindResult SimulatedSite::find_relationship(std::uint32_t resource_id,
   std::lock_guard lock(mu_);
   SiteFindResult r;
   try {
-    Stmt q(db_,
+    Stmt q(*stmts_,
            "SELECT relationship_resource_id, unique_user_name, sources, types, is_active "
            "FROM relationships WHERE resource_id = ? AND user_lc = ?");
     q.bind(1, std::int64_t{resource_id}).bind(2, ascii_lower(unique_user_name));
@@ -513,7 +518,7 @@ SiteResolveResult SimulatedSite::resolve_machine(const std::string& name) {
   std::lock_guard lock(mu_);
   SiteResolveResult r;
   try {
-    Stmt q(db_,
+    Stmt q(*stmts_,
            "SELECT resource_id FROM devices WHERE name_lc = ? AND active = 1 "
            "ORDER BY resource_id");
     q.bind(1, ascii_lower(name));
@@ -541,7 +546,7 @@ Expected<std::vector<SiteDevice>> SimulatedSite::devices_named(const std::string
   std::lock_guard lock(mu_);
   try {
     std::vector<SiteDevice> out;
-    Stmt q(db_,
+    Stmt q(*stmts_,
            "SELECT resource_id, name, active FROM devices WHERE name_lc = ? ORDER BY resource_id");
     q.bind(1, ascii_lower(name));
     while (q.step()) {
@@ -558,7 +563,8 @@ Expected<std::vector<SiteUser>> SimulatedSite::users_with_upn(const std::string&
   try {
     std::vector<SiteUser> out;
     if (trim(upn).empty()) return out;  // users without a UPN have upn ''
-    Stmt q(db_, "SELECT unique_user_name, upn FROM users WHERE lower(upn) = ? ORDER BY name_lc");
+    Stmt q(*stmts_,
+           "SELECT unique_user_name, upn FROM users WHERE lower(upn) = ? ORDER BY name_lc");
     q.bind(1, ascii_lower(upn));
     while (q.step()) out.push_back({q.text(0), q.text(1)});
     return out;
@@ -603,7 +609,7 @@ SiteUsageResult SimulatedSite::console_usage(std::uint32_t after_resource_id,
   }
   try {
     // The page's devices, plus one to know whether another page follows.
-    Stmt ids(db_,
+    Stmt ids(*stmts_,
              "SELECT DISTINCT resource_id FROM console_usage WHERE resource_id > ? "
              "ORDER BY resource_id LIMIT ?");
     ids.bind(1, std::int64_t{after_resource_id}).bind(2, clamp_limit(max_devices) + 1);
@@ -619,7 +625,7 @@ SiteUsageResult SimulatedSite::console_usage(std::uint32_t after_resource_id,
     }
     if (devices > 0) {
       Stmt q(
-          db_,
+          *stmts_,
           "SELECT resource_id, unique_user_name, minutes, logons, last_use_ms FROM console_usage "
           "WHERE resource_id > ? AND resource_id <= ? ORDER BY resource_id, user_lc");
       q.bind(1, std::int64_t{after_resource_id}).bind(2, last);
@@ -646,7 +652,7 @@ SiteUsageResult SimulatedSite::console_usage_rows(std::uint32_t after_resource_i
     return r;
   }
   try {
-    Stmt q(db_,
+    Stmt q(*stmts_,
            "SELECT resource_id, unique_user_name, minutes, logons, last_use_ms FROM console_usage "
            "WHERE resource_id > ?1 AND (?2 < 0 OR resource_id = ?2) "
            "ORDER BY resource_id, user_lc LIMIT ?3");
@@ -686,13 +692,13 @@ Status SimulatedSite::upsert_usage(const ConsoleUsage& row) {
   std::lock_guard lock(mu_);
   try {
     sim::Transaction tx(db_);
-    Stmt dev(db_, "SELECT 1 FROM devices WHERE resource_id = ?");
+    Stmt dev(*stmts_, "SELECT 1 FROM devices WHERE resource_id = ?");
     dev.bind(1, std::int64_t{row.resource_id});
     if (!dev.step()) {
       return Error{fmt::format("console usage: no device with ResourceID {}", row.resource_id)};
     }
     std::string user = row.system_console_user;
-    Stmt usr(db_, "SELECT unique_user_name FROM users WHERE name_lc = ?");
+    Stmt usr(*stmts_, "SELECT unique_user_name FROM users WHERE name_lc = ?");
     usr.bind(1, ascii_lower(user));
     if (usr.step()) user = usr.text(0);
     insert_usage(row, user, to_unix_ms(time_->now()));
@@ -707,7 +713,7 @@ Status SimulatedSite::delete_usage(std::uint32_t resource_id, const std::string&
   if (read_only_) return Error{"the simulated site is open read-only"};
   std::lock_guard lock(mu_);
   try {
-    Stmt q(db_, "DELETE FROM console_usage WHERE resource_id = ? AND user_lc = ?");
+    Stmt q(*stmts_, "DELETE FROM console_usage WHERE resource_id = ? AND user_lc = ?");
     q.bind(1, std::int64_t{resource_id}).bind(2, ascii_lower(unique_user_name)).run();
     return Status::Ok();
   } catch (const SqliteError& e) {
@@ -718,7 +724,7 @@ Status SimulatedSite::delete_usage(std::uint32_t resource_id, const std::string&
 Expected<std::optional<SiteDevice>> SimulatedSite::device(std::uint32_t resource_id) {
   std::lock_guard lock(mu_);
   try {
-    Stmt q(db_, "SELECT name, active FROM devices WHERE resource_id = ?");
+    Stmt q(*stmts_, "SELECT name, active FROM devices WHERE resource_id = ?");
     q.bind(1, std::int64_t{resource_id});
     if (!q.step()) return std::optional<SiteDevice>{};
     return std::optional<SiteDevice>{SiteDevice{resource_id, q.text(0), q.int64(1) != 0}};
@@ -731,7 +737,7 @@ Expected<std::vector<SiteDevice>> SimulatedSite::devices() {
   std::lock_guard lock(mu_);
   try {
     std::vector<SiteDevice> out;
-    Stmt q(db_, "SELECT resource_id, name, active FROM devices ORDER BY resource_id");
+    Stmt q(*stmts_, "SELECT resource_id, name, active FROM devices ORDER BY resource_id");
     while (q.step()) {
       out.push_back({static_cast<std::uint32_t>(q.int64(0)), q.text(1), q.int64(2) != 0});
     }
@@ -745,7 +751,7 @@ Expected<std::vector<SiteUser>> SimulatedSite::users() {
   std::lock_guard lock(mu_);
   try {
     std::vector<SiteUser> out;
-    Stmt q(db_, "SELECT unique_user_name, upn FROM users ORDER BY name_lc");
+    Stmt q(*stmts_, "SELECT unique_user_name, upn FROM users ORDER BY name_lc");
     while (q.step()) out.push_back({q.text(0), q.text(1)});
     return out;
   } catch (const SqliteError& e) {
@@ -758,7 +764,7 @@ Expected<std::vector<Relationship>> SimulatedSite::list_relationships(
   std::lock_guard lock(mu_);
   try {
     std::vector<Relationship> out;
-    Stmt q(db_,
+    Stmt q(*stmts_,
            "SELECT relationship_resource_id, resource_id, unique_user_name, sources, types, "
            "is_active FROM relationships WHERE (?1 < 0 OR resource_id = ?1) "
            "ORDER BY relationship_resource_id");
@@ -783,7 +789,7 @@ Expected<std::vector<Effect>> SimulatedSite::effects() {
   std::lock_guard lock(mu_);
   try {
     std::vector<Effect> out;
-    Stmt q(db_,
+    Stmt q(*stmts_,
            "SELECT id, at_ms, resource_id, unique_user_name, source_id, type_id, trigger_id, "
            "effect FROM effects ORDER BY id");
     while (q.step()) {
@@ -809,7 +815,7 @@ Expected<int> SimulatedSite::effect_count(std::uint32_t resource_id,
                                           std::uint32_t source_id) {
   std::lock_guard lock(mu_);
   try {
-    Stmt q(db_,
+    Stmt q(*stmts_,
            "SELECT count(*) FROM effects WHERE resource_id = ? AND lower(unique_user_name) = ? "
            "AND source_id = ? AND effect IN ('created', 'source-added')");
     q.bind(1, std::int64_t{resource_id})

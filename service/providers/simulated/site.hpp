@@ -40,6 +40,9 @@
 struct sqlite3;
 
 namespace uda {
+namespace sim {
+class StmtCache;
+}  // namespace sim
 
 // SMS_R_System (the parts the site needs).
 struct SiteDevice {
@@ -202,6 +205,7 @@ class SimulatedSite {
 
   std::mutex mu_;
   sqlite3* db_ = nullptr;
+  std::unique_ptr<sim::StmtCache> stmts_;  // for db_; reset before db_ closes
   std::filesystem::path path_;
   bool read_only_ = false;
   const TimeSource* time_ = nullptr;  // null when read-only

@@ -25,8 +25,48 @@ Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
         "prepare");
 }
 
+Stmt::Stmt(StmtCache& cache, std::string_view sql) : db_(cache.db()), cache_(&cache), sql_(sql) {
+  stmt_ = cache.take(sql_);
+}
+
 Stmt::~Stmt() {
+  if (cache_ != nullptr && stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    cache_->give_back(sql_, stmt_);
+    return;
+  }
   sqlite3_finalize(stmt_);
+}
+
+StmtCache::~StmtCache() {
+  for (auto& [sql, stmts] : free_) {
+    for (auto* st : stmts) sqlite3_finalize(st);
+  }
+}
+
+sqlite3_stmt* StmtCache::take(const std::string& sql) {
+  if (auto it = free_.find(sql); it != free_.end() && !it->second.empty()) {
+    sqlite3_stmt* st = it->second.back();
+    it->second.pop_back();
+    return st;
+  }
+  sqlite3_stmt* st = nullptr;
+  check(db_,
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &st, nullptr),
+        "prepare");
+  return st;
+}
+
+void StmtCache::give_back(const std::string& sql, sqlite3_stmt* stmt) {
+  auto& list = free_[sql];
+  // A statement used re-entrantly leaves two; more than a few is never needed.
+  if (list.size() >= 4) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  list.push_back(stmt);
 }
 
 Stmt& Stmt::bind(int i, std::int64_t v) {

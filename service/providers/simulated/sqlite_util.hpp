@@ -6,10 +6,13 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace uda::sim {
 
@@ -32,10 +35,33 @@ void check(sqlite3* db, int rc, std::string_view what);
 // Runs SQL without parameters (schema, pragmas, BEGIN/COMMIT).
 void exec(sqlite3* db, const char* sql);
 
+// Prepared statements kept for the life of one connection: the site's calls
+// run the same few statements over and over, and preparing one costs more
+// than running it. Not thread-safe (the site holds its mutex); destroy it
+// before closing the connection.
+class StmtCache {
+ public:
+  explicit StmtCache(sqlite3* db) : db_(db) {}
+  ~StmtCache();
+  StmtCache(const StmtCache&) = delete;
+  StmtCache& operator=(const StmtCache&) = delete;
+
+  [[nodiscard]] sqlite3* db() const { return db_; }
+  // A statement for `sql`, prepared now or reused; give it back when done.
+  sqlite3_stmt* take(const std::string& sql);
+  void give_back(const std::string& sql, sqlite3_stmt* stmt);
+
+ private:
+  sqlite3* db_;
+  std::map<std::string, std::vector<sqlite3_stmt*>, std::less<>> free_;
+};
+
 // A prepared statement. Bind indexes are 1-based as in SQLite.
 class Stmt {
  public:
   Stmt(sqlite3* db, std::string_view sql);
+  // Borrowed from the cache, reset and given back on destruction.
+  Stmt(StmtCache& cache, std::string_view sql);
   ~Stmt();
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
@@ -59,6 +85,8 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  StmtCache* cache_ = nullptr;
+  std::string sql_;  // the cache key, when borrowed
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK unless commit() was called.
