@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <random>
 
 #include "core/log_text.hpp"
@@ -79,22 +80,23 @@ Awaitable<void> Dispatcher::loop() {
       }
     }
 
-    // Outcomes the store could not take yet come first; until they are
-    // written nothing new is claimed.
-    const bool recorded = flush_outcomes();
-    bool store_failed = !recorded;
     const BreakerState breaker = breaker_.state(now);
     std::size_t limit = 0;
     const int free = options_.concurrency - in_flight();
-    if (!recorded) {
-      limit = 0;
-    } else if (breaker == BreakerState::Closed) {
+    if (breaker == BreakerState::Closed) {
       limit = static_cast<std::size_t>(std::max(0, free));
     } else if (breaker == BreakerState::HalfOpen && in_flight() == 0) {
       limit = 1;  // the probe
     }
-    bool claimed_all = false;
-    if (limit > 0) {
+    // The outcomes of the calls that finished since the last pass are
+    // written first, in the same transaction as the next claim (one fsync).
+    // Until they are written nothing new is claimed.
+    bool store_failed = false;
+    std::optional<std::vector<Job>> claimed;
+    if (!outcomes_.empty()) {
+      claimed = write_outcomes_and_claim(limit, now);
+      store_failed = !claimed;
+    } else if (limit > 0) {
       auto jobs =
           store_.claim_due(limit, now, options_.lease, owner_, options_.backoff.max_attempts);
       if (!jobs) {
@@ -103,12 +105,16 @@ Awaitable<void> Dispatcher::loop() {
                     "dispatcher: claiming due jobs failed: {}", jobs.error().message);
         store_failed = true;
       } else {
-        claimed_all = jobs->size() == limit;
-        for (auto& job : *jobs) {
-          ++stats_.claimed;
-          in_flight_.emplace(job.id, job.final_check);
-          asio::co_spawn(io_, run_job(std::move(job)), asio::detached);
-        }
+        claimed = std::move(*jobs);
+      }
+    }
+    bool claimed_all = false;
+    if (claimed && limit > 0) {
+      claimed_all = claimed->size() == limit;
+      for (auto& job : *claimed) {
+        ++stats_.claimed;
+        in_flight_.emplace(job.id, job.final_check);
+        asio::co_spawn(io_, run_job(std::move(job)), asio::detached);
       }
     }
 
@@ -357,15 +363,16 @@ void Dispatcher::record(const Job& job, AttemptEnd end, std::function<void()> re
   wake();  // the loop writes them, together with any others that finished meanwhile
 }
 
-bool Dispatcher::flush_outcomes() {
-  if (outcomes_.empty()) return true;
+std::optional<std::vector<Job>> Dispatcher::write_outcomes_and_claim(std::size_t limit,
+                                                                     TimePoint now) {
   std::vector<AttemptEnd> ends;
   ends.reserve(outcomes_.size());
   for (const auto& o : outcomes_) ends.push_back(o.end);
-  auto written = store_.end_attempts(owner_, ends);
+  auto written = store_.end_attempts_and_claim(owner_, ends, limit, now, options_.lease,
+                                               options_.backoff.max_attempts);
   if (!written) {
-    // Nothing was written; every outcome is kept and tried again at the next
-    // pass. Each job says so once.
+    // Nothing was written and nothing claimed; every outcome is kept and
+    // tried again at the next pass. Each job says so once.
     for (auto& o : outcomes_) {
       if (o.failed) continue;
       o.failed = true;
@@ -374,13 +381,13 @@ bool Dispatcher::flush_outcomes() {
           "is claimed)",
           o.end.job_id, log_value(o.trigger_id), kind_text(o.end.kind), written.error().message);
     }
-    return false;
+    return std::nullopt;
   }
   auto outcomes = std::move(outcomes_);
   outcomes_.clear();
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     auto& o = outcomes[i];
-    if (const Status& st = (*written)[i]; !st) {
+    if (const Status& st = written->ended[i]; !st) {
       // E.g. the lease ran out during a long store fault and the job was
       // re-armed: it is not ours now, and whoever runs it next checks the
       // site first.
@@ -394,7 +401,7 @@ bool Dispatcher::flush_outcomes() {
     }
     o.recorded();
   }
-  return true;
+  return std::move(written->claimed);
 }
 
 void Dispatcher::finish_done(const Job& job, const std::string& detail) {
@@ -462,7 +469,7 @@ Awaitable<void> Dispatcher::shutdown() {
     boost::system::error_code ec;
     co_await idle_signal_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
-  if (!flush_outcomes()) {
+  if (!outcomes_.empty() && !write_outcomes_and_claim(0, time_.now())) {
     spdlog::warn(
         "dispatcher: {} outcome(s) could not be written before stopping; those jobs stay "
         "leased and are checked against the site first at the next start",

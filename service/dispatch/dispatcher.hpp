@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,8 +93,10 @@ class Dispatcher {
   // when it can, so a job whose call ran is not left leased until its lease
   // runs out.
   void record(const Job& job, AttemptEnd end, std::function<void()> recorded);
-  // Writes the queued outcomes; false while the store refuses them.
-  bool flush_outcomes();
+  // Writes the queued outcomes and claims up to `limit` due jobs, in one
+  // transaction; nullopt (nothing written, nothing claimed) while the store
+  // refuses writes.
+  std::optional<std::vector<Job>> write_outcomes_and_claim(std::size_t limit, TimePoint now);
 
   asio::io_context& io_;
   JobStore& store_;

@@ -718,50 +718,78 @@ Expected<std::vector<DecisionOutcome>> JobStore::record_decisions(
 
 // --- dispatch ------------------------------------------------------------------------
 
+namespace {
+
+// Leases up to `limit` due jobs to `owner`, inside the caller's transaction.
+std::vector<Job> claim_in_tx(sqlite::Connection& db, std::size_t limit, TimePoint now, Millis lease,
+                             const std::string& owner, int max_attempts) {
+  std::vector<Job> jobs;
+  if (limit == 0) return jobs;
+  // Jobs that have used every attempt already: their last attempt was cut
+  // off and re-armed (attempts count it: it may have had its effect). They
+  // are leased for a final check that counts no attempt. Same rows as the
+  // UPDATE below (same query, same transaction); usually none.
+  std::vector<std::int64_t> final_checks;
+  if (max_attempts > 0) {
+    auto st = db.cached(
+        "SELECT id FROM (SELECT id, attempts FROM jobs WHERE state = 'pending' "
+        "AND next_attempt_at_ms <= ?1 ORDER BY next_attempt_at_ms, id LIMIT ?2) "
+        "WHERE attempts >= ?3");
+    st.bind(1, now).bind(2, bounded(limit)).bind(3, max_attempts);
+    while (st.step()) final_checks.push_back(st.int64(0));
+  }
+  {
+    auto st = db.cached(
+        "UPDATE jobs SET state = 'leased', "
+        "attempts = CASE WHEN ?5 > 0 AND attempts >= ?5 THEN attempts ELSE attempts + 1 END, "
+        "lease_owner = ?1, lease_expires_at_ms = ?2, leased_at_ms = ?3, updated_at_ms = ?3 "
+        "WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND next_attempt_at_ms <= ?3 "
+        "ORDER BY next_attempt_at_ms, id LIMIT ?4) "
+        "RETURNING " UDA_JOB_COLUMNS);
+    st.bind(1, owner).bind(2, now + lease).bind(3, now).bind(4, bounded(limit));
+    st.bind(5, std::max(max_attempts, 0));
+    while (st.step()) {
+      jobs.push_back(read_job(st));
+      jobs.back().final_check =
+          std::find(final_checks.begin(), final_checks.end(), jobs.back().id) != final_checks.end();
+    }
+  }
+  // RETURNING has no defined order.
+  std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
+    return std::pair(a.next_attempt_at, a.id) < std::pair(b.next_attempt_at, b.id);
+  });
+  return jobs;
+}
+
+}  // namespace
+
 Expected<std::vector<Job>> JobStore::claim_due(std::size_t limit, TimePoint now, Millis lease,
                                                const std::string& owner, int max_attempts) {
   using R = Expected<std::vector<Job>>;
   return impl_->guarded<R>(fmt::format("claim due jobs for {}", owner), true, [&]() -> R {
-    std::vector<Job> jobs;
-    if (limit == 0) return jobs;
-    auto& db = impl_->db;
-    Transaction tx(db);
-    // Jobs that have used every attempt already: their last attempt was cut
-    // off and re-armed (attempts count it: it may have had its effect). They
-    // are leased for a final check that counts no attempt. Same rows as the
-    // UPDATE below (same query, same transaction); usually none.
-    std::vector<std::int64_t> final_checks;
-    if (max_attempts > 0) {
-      auto st = db.cached(
-          "SELECT id FROM (SELECT id, attempts FROM jobs WHERE state = 'pending' "
-          "AND next_attempt_at_ms <= ?1 ORDER BY next_attempt_at_ms, id LIMIT ?2) "
-          "WHERE attempts >= ?3");
-      st.bind(1, now).bind(2, bounded(limit)).bind(3, max_attempts);
-      while (st.step()) final_checks.push_back(st.int64(0));
-    }
-    {
-      auto st = db.cached(
-          "UPDATE jobs SET state = 'leased', "
-          "attempts = CASE WHEN ?5 > 0 AND attempts >= ?5 THEN attempts ELSE attempts + 1 END, "
-          "lease_owner = ?1, lease_expires_at_ms = ?2, leased_at_ms = ?3, updated_at_ms = ?3 "
-          "WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND next_attempt_at_ms <= ?3 "
-          "ORDER BY next_attempt_at_ms, id LIMIT ?4) "
-          "RETURNING " UDA_JOB_COLUMNS);
-      st.bind(1, owner).bind(2, now + lease).bind(3, now).bind(4, bounded(limit));
-      st.bind(5, std::max(max_attempts, 0));
-      while (st.step()) {
-        jobs.push_back(read_job(st));
-        jobs.back().final_check = std::find(final_checks.begin(), final_checks.end(),
-                                            jobs.back().id) != final_checks.end();
-      }
-    }
+    if (limit == 0) return std::vector<Job>{};
+    Transaction tx(impl_->db);
+    auto jobs = claim_in_tx(impl_->db, limit, now, lease, owner, max_attempts);
     tx.commit();
-    // RETURNING has no defined order.
-    std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
-      return std::pair(a.next_attempt_at, a.id) < std::pair(b.next_attempt_at, b.id);
-    });
     return jobs;
   });
+}
+
+Expected<JobStore::EndedAndClaimed> JobStore::end_attempts_and_claim(
+    const std::string& owner, std::span<const AttemptEnd> ends, std::size_t limit, TimePoint now,
+    Millis lease, int max_attempts) {
+  using R = Expected<EndedAndClaimed>;
+  return impl_->guarded<R>(
+      fmt::format("record {} job outcome(s) and claim due jobs for {}", ends.size(), owner), true,
+      [&]() -> R {
+        EndedAndClaimed out;
+        out.ended.reserve(ends.size());
+        Transaction tx(impl_->db);
+        for (const auto& e : ends) out.ended.push_back(impl_->end_one(owner, e));
+        out.claimed = claim_in_tx(impl_->db, limit, now, lease, owner, max_attempts);
+        tx.commit();
+        return out;
+      });
 }
 
 Expected<std::optional<TimePoint>> JobStore::next_due() {

@@ -172,6 +172,16 @@ class JobStore {
   // the transaction failed and nothing was written.
   Expected<std::vector<Status>> end_attempts(const std::string& owner,
                                              std::span<const AttemptEnd> ends);
+  // end_attempts, then claim_due, in ONE transaction: the dispatcher's loop
+  // records what finished and takes the next jobs with one fsync.
+  struct EndedAndClaimed {
+    std::vector<Status> ended;  // one per entry of `ends`
+    std::vector<Job> claimed;
+  };
+  Expected<EndedAndClaimed> end_attempts_and_claim(const std::string& owner,
+                                                   std::span<const AttemptEnd> ends,
+                                                   std::size_t limit, TimePoint now, Millis lease,
+                                                   int max_attempts = 0);
   // After resolving a machine name to its resource id.
   Status set_resource_id(std::int64_t job_id, const std::string& owner, std::uint32_t resource_id);
   // After resolving a UPN to the site's UniqueUserName (DOMAIN\user).

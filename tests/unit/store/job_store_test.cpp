@@ -548,6 +548,40 @@ TEST_F(JobStoreTest, EndAttemptsWritesABatchInOneGoEachAsItsSingleCall) {
   EXPECT_TRUE(store_->end_attempts("agent-1", {})->empty());
 }
 
+// The dispatcher's loop records what finished and takes the next jobs in
+// one transaction.
+TEST_F(JobStoreTest, EndAttemptsAndClaimRecordsThenClaimsInOneGo) {
+  const auto a = add_job("a", 16777220);
+  const auto b = add_job("b", 16777221);
+  const auto c = add_job("c", 16777222);
+  ASSERT_EQ(claim(at(10), 1).size(), 1U);  // a
+  AttemptEnd done;
+  done.job_id = a;
+  done.at = at(20);
+  done.detail = "created";
+  auto r = store_->end_attempts_and_claim("agent-1", std::vector{done}, 1, at(30), kLease);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->ended.size(), 1U);
+  EXPECT_TRUE(r->ended[0]);
+  ASSERT_EQ(r->claimed.size(), 1U);
+  EXPECT_EQ(r->claimed[0].id, b) << "oldest due first";
+  EXPECT_EQ(job(a).state, JobState::Done);
+  EXPECT_EQ(job(b).state, JobState::Leased);
+  EXPECT_EQ(job(c).state, JobState::Pending);
+  // Nothing to claim (limit 0): only the outcome is written.
+  AttemptEnd retry;
+  retry.job_id = b;
+  retry.kind = AttemptEnd::Kind::Retry;
+  retry.at = at(40);
+  retry.detail = "busy";
+  retry.next_attempt_at = at(100);
+  auto r2 = store_->end_attempts_and_claim("agent-1", std::vector{retry}, 0, at(40), kLease);
+  ASSERT_TRUE(r2);
+  EXPECT_TRUE(r2->claimed.empty());
+  EXPECT_EQ(job(b).state, JobState::Pending);
+  EXPECT_EQ(job(c).state, JobState::Pending);
+}
+
 TEST_F(JobStoreTest, LeasedOperationsCheckTheOwner) {
   const auto id = add_job("t", 16777220);
   // Not leased at all.
