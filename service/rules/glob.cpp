@@ -3,15 +3,6 @@
 #include "core/user_account.hpp"
 
 namespace uda {
-namespace {
-
-// ASCII lowercase without the locale look-up of std::tolower: this runs for
-// every character of every name a rule tests.
-constexpr char fold(char c) {
-  return ascii_lower_char(c);
-}
-
-}  // namespace
 
 Glob::Glob(std::string_view pattern) : pattern_(pattern), folded_(ascii_lower(pattern)) {
   if (!folded_.empty() && folded_.front() != '*' && folded_.front() != '?') lead_ = folded_.front();
@@ -26,7 +17,7 @@ bool Glob::match(std::string_view text) const {
   std::size_t star = std::string_view::npos;
   std::size_t star_text = 0;
   while (ti < text.size()) {
-    if (pi < p.size() && (p[pi] == '?' || p[pi] == fold(text[ti]))) {
+    if (pi < p.size() && (p[pi] == '?' || p[pi] == ascii_lower_char(text[ti]))) {
       ++pi;
       ++ti;
     } else if (pi < p.size() && p[pi] == '*') {

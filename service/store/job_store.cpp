@@ -321,6 +321,16 @@ struct JobStore::Impl {
     return Status::Ok();
   }
 
+  // One attempt's end in its own transaction (complete, retry_later, ...).
+  Status end_single(const std::string& what, const std::string& owner, const AttemptEnd& e) {
+    return guarded<Status>(what, true, [&]() -> Status {
+      Transaction tx(db);
+      auto st = end_one(owner, e);
+      if (st) tx.commit();
+      return st;
+    });
+  }
+
   // One AttemptEnd, written as complete / retry_later / dead_letter /
   // release write it.
   Status end_one(const std::string& owner, const AttemptEnd& e) {
@@ -807,12 +817,7 @@ Status JobStore::complete(std::int64_t job_id, const std::string& owner, TimePoi
   e.job_id = job_id;
   e.at = now;
   e.detail = detail;
-  return impl_->guarded<Status>(fmt::format("complete job {}", job_id), true, [&]() -> Status {
-    Transaction tx(impl_->db);
-    auto st = impl_->end_one(owner, e);
-    if (st) tx.commit();
-    return st;
-  });
+  return impl_->end_single(fmt::format("complete job {}", job_id), owner, e);
 }
 
 Status JobStore::retry_later(std::int64_t job_id, const std::string& owner, TimePoint now,
@@ -825,12 +830,7 @@ Status JobStore::retry_later(std::int64_t job_id, const std::string& owner, Time
   e.detail = error;
   e.next_attempt_at = next_attempt_at;
   e.verify_first = verify_first;
-  return impl_->guarded<Status>(fmt::format("reschedule job {}", job_id), true, [&]() -> Status {
-    Transaction tx(impl_->db);
-    auto st = impl_->end_one(owner, e);
-    if (st) tx.commit();
-    return st;
-  });
+  return impl_->end_single(fmt::format("reschedule job {}", job_id), owner, e);
 }
 
 Status JobStore::dead_letter(std::int64_t job_id, const std::string& owner, TimePoint now,
@@ -840,12 +840,7 @@ Status JobStore::dead_letter(std::int64_t job_id, const std::string& owner, Time
   e.kind = AttemptEnd::Kind::Dead;
   e.at = now;
   e.detail = error;
-  return impl_->guarded<Status>(fmt::format("dead-letter job {}", job_id), true, [&]() -> Status {
-    Transaction tx(impl_->db);
-    auto st = impl_->end_one(owner, e);
-    if (st) tx.commit();
-    return st;
-  });
+  return impl_->end_single(fmt::format("dead-letter job {}", job_id), owner, e);
 }
 
 Status JobStore::release(std::int64_t job_id, const std::string& owner, TimePoint now,
@@ -855,26 +850,14 @@ Status JobStore::release(std::int64_t job_id, const std::string& owner, TimePoin
   e.kind = AttemptEnd::Kind::Release;
   e.at = now;
   e.counted = counted;
-  return impl_->guarded<Status>(fmt::format("release job {}", job_id), true, [&]() -> Status {
-    Transaction tx(impl_->db);
-    auto st = impl_->end_one(owner, e);
-    if (st) tx.commit();
-    return st;
-  });
+  return impl_->end_single(fmt::format("release job {}", job_id), owner, e);
 }
 
 Expected<std::vector<Status>> JobStore::end_attempts(const std::string& owner,
                                                      std::span<const AttemptEnd> ends) {
-  using R = Expected<std::vector<Status>>;
-  return impl_->guarded<R>(fmt::format("record {} job outcome(s)", ends.size()), true, [&]() -> R {
-    std::vector<Status> out;
-    out.reserve(ends.size());
-    if (ends.empty()) return out;
-    Transaction tx(impl_->db);
-    for (const auto& e : ends) out.push_back(impl_->end_one(owner, e));
-    tx.commit();
-    return out;
-  });
+  auto r = end_attempts_and_claim(owner, ends, 0, TimePoint{}, Millis(0));
+  if (!r) return r.error();
+  return std::move(r->ended);
 }
 
 Status JobStore::set_resource_id(std::int64_t job_id, const std::string& owner,
