@@ -66,6 +66,15 @@ std::string owner_id() {
 }  // namespace
 
 int Agent::run() {
+  const int code = run_until_stopped();
+  // Everything goes now, the store's lock included, not when the Agent is
+  // destroyed: the service reports STOPPED after run() returns, and a
+  // `net start` right after must find the lock free.
+  running_.reset();
+  return code;
+}
+
+int Agent::run_until_stopped() {
   running_ = std::make_unique<Running>();
   auto& r = *running_;
 

@@ -36,6 +36,7 @@ class Agent {
 
  private:
   struct Running;
+  int run_until_stopped();
   Awaitable<void> stop_sequence();
   // HTTP API and spool folder (when configured), with the metrics behind them.
   Status start_inbound();
