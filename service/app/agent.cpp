@@ -245,10 +245,22 @@ Status Agent::start_inbound() {
   if (config_.http.enabled || config_.spool.enabled || config_.usage.enabled ||
       config_.wmi_events.enabled) {
     Decider* decider = r.decider.get();
+    Dispatcher* dispatcher = r.dispatcher.get();
+    // The rules run on the committer's thread, so each trigger is stored with
+    // its decision and job in one commit; the Decider's poll takes whatever
+    // was stored undecided.
+    GroupCommitter::RulesStage rules_stage;
+    rules_stage.decide = [decider](std::span<const Trigger> t) { return decider->decide_batch(t); };
+    rules_stage.decided = [this, decider, dispatcher](std::span<const Trigger> t,
+                                                      std::span<const Decision> d,
+                                                      std::span<const DecisionOutcome> o) {
+      if (decider->report(t, d, o)) asio::post(io_, [dispatcher] { dispatcher->wake(); });
+    };
     r.committer = std::make_unique<GroupCommitter>(
         *r.store, static_cast<std::size_t>(config_.intake.commit_batch),
         static_cast<std::size_t>(config_.intake.max_queue), config_.intake.commit_delay,
-        [this, decider](std::size_t) { asio::post(io_, [decider] { decider->wake(); }); });
+        [this, decider](std::size_t) { asio::post(io_, [decider] { decider->wake(); }); },
+        std::move(rules_stage));
   }
   r.agent_metrics = std::make_unique<AgentMetrics>(*r.metrics, *r.store, r.committer.get(),
                                                    *r.dispatcher, r.time);

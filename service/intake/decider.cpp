@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/log_text.hpp"
 #include "rules/engine.hpp"
 
@@ -33,7 +35,67 @@ void Decider::stop() {
 }
 
 void Decider::set_rules(std::shared_ptr<const RuleSet> rules) {
+  std::lock_guard lock(rules_mu_);
   rules_ = std::move(rules);
+}
+
+std::shared_ptr<const RuleSet> Decider::rules() const {
+  std::lock_guard lock(rules_mu_);
+  return rules_;
+}
+
+Decider::Stats Decider::stats() const {
+  return Stats{decided_.load(), created_.load(), skipped_.load(), duplicates_.load()};
+}
+
+std::vector<Decision> Decider::decide_batch(std::span<const Trigger> triggers) const {
+  const auto current = rules();
+  std::vector<Decision> out;
+  out.reserve(triggers.size());
+  for (const auto& t : triggers) out.push_back(decide(*current, t));
+  return out;
+}
+
+bool Decider::report(std::span<const Trigger> triggers, std::span<const Decision> decisions,
+                     std::span<const DecisionOutcome> outcomes) {
+  bool created = false;
+  std::size_t i = 0;
+  const std::size_t n = std::min(triggers.size(), decisions.size());
+  for (const auto& o : outcomes) {
+    while (i < n && triggers[i].id != o.trigger_id) ++i;
+    if (i == n) break;
+    const auto& t = triggers[i];
+    const auto& d = decisions[i];
+    ++decided_;
+    if (o.decision == "create") {
+      ++created_;
+      created = true;
+      // Ids, origins and device names come from outside: escaped (a user
+      // is validated and holds neither quotes nor control characters).
+      spdlog::info(
+          "trigger={} kind={} origin=\"{}\" machine=\"{}\" decision=create rule={} "
+          "user=\"{}\" source={}({}) type={} job={}",
+          log_value(t.id), to_string(t.kind), log_printable(t.origin),
+          log_printable(t.machine.describe()), d.rule, d.user ? d.user->str() : t.user,
+          to_string(d.source), static_cast<unsigned>(d.source), static_cast<unsigned>(d.type),
+          o.job_id.value_or(0));
+    } else if (o.decision == "duplicate") {
+      ++duplicates_;
+      spdlog::info(
+          "trigger={} kind={} machine=\"{}\" decision=duplicate rule={} user=\"{}\" "
+          "job={} reason=\"same machine, user, source and type already queued or done\"",
+          log_value(t.id), to_string(t.kind), log_printable(t.machine.describe()), d.rule,
+          d.user ? d.user->str() : t.user, o.job_id.value_or(0));
+    } else {
+      ++skipped_;
+      spdlog::info(
+          "trigger={} kind={} origin=\"{}\" machine=\"{}\" user=\"{}\" decision=skip "
+          "rule={} reason=\"{}\"",
+          log_value(t.id), to_string(t.kind), log_printable(t.origin),
+          log_printable(t.machine.describe()), t.user, d.rule, d.reason);
+    }
+  }
+  return created;
 }
 
 std::size_t Decider::run_once() {
@@ -56,11 +118,14 @@ Decider::Batch Decider::run_batch() {
       return out;
     }
     if (triggers->empty()) return out;
-    std::vector<std::pair<std::string, Decision>> decisions;
-    decisions.reserve(triggers->size());
-    for (const auto& t : *triggers) decisions.emplace_back(t.id, decide(*rules_, t));
+    const auto decisions = decide_batch(*triggers);
+    std::vector<std::pair<std::string, Decision>> by_id;
+    by_id.reserve(decisions.size());
+    for (std::size_t i = 0; i < decisions.size(); ++i) {
+      by_id.emplace_back((*triggers)[i].id, decisions[i]);
+    }
 
-    auto outcomes = store_.record_decisions(decisions, time_.now());
+    auto outcomes = store_.record_decisions(by_id, time_.now());
     if (!outcomes) {
       // Nothing was recorded (one transaction): the triggers stay 'received'
       // and are decided again at the next pass.
@@ -69,42 +134,7 @@ Decider::Batch Decider::run_batch() {
                   outcomes.error().message);
       return out;
     }
-    bool created = false;
-    std::size_t i = 0;
-    for (const auto& o : *outcomes) {
-      while (i < decisions.size() && decisions[i].first != o.trigger_id) ++i;
-      if (i == decisions.size()) break;
-      const auto& t = (*triggers)[i];
-      const auto& d = decisions[i].second;
-      ++stats_.decided;
-      if (o.decision == "create") {
-        ++stats_.created;
-        created = true;
-        // Ids, origins and device names come from outside: escaped (a user
-        // is validated and holds neither quotes nor control characters).
-        spdlog::info(
-            "trigger={} kind={} origin=\"{}\" machine=\"{}\" decision=create rule={} "
-            "user=\"{}\" source={}({}) type={} job={}",
-            log_value(t.id), to_string(t.kind), log_printable(t.origin),
-            log_printable(t.machine.describe()), d.rule, d.user ? d.user->str() : t.user,
-            to_string(d.source), static_cast<unsigned>(d.source), static_cast<unsigned>(d.type),
-            o.job_id.value_or(0));
-      } else if (o.decision == "duplicate") {
-        ++stats_.duplicates;
-        spdlog::info(
-            "trigger={} kind={} machine=\"{}\" decision=duplicate rule={} user=\"{}\" "
-            "job={} reason=\"same machine, user, source and type already queued or done\"",
-            log_value(t.id), to_string(t.kind), log_printable(t.machine.describe()), d.rule,
-            d.user ? d.user->str() : t.user, o.job_id.value_or(0));
-      } else {
-        ++stats_.skipped;
-        spdlog::info(
-            "trigger={} kind={} origin=\"{}\" machine=\"{}\" user=\"{}\" decision=skip "
-            "rule={} reason=\"{}\"",
-            log_value(t.id), to_string(t.kind), log_printable(t.origin),
-            log_printable(t.machine.describe()), t.user, d.rule, d.reason);
-      }
-    }
+    const bool created = report(*triggers, decisions, *outcomes);
     out.decided = outcomes->size();
     if (created && on_jobs_) on_jobs_();
     out.more = triggers->size() == batch_;

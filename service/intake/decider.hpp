@@ -1,12 +1,19 @@
 #pragma once
-// The rules stage of the pipeline: takes triggers the store has accepted
-// (state 'received'), asks the rules what to do, and records every decision
-// (and the job it creates) in one transaction per batch. One log line per
-// decision, with the trigger id.
+// The rules stage of the pipeline. At intake, the GroupCommitter runs it on
+// its writer thread for each batch (decide_batch before the transaction,
+// report after it), so a trigger is stored with its decision and job in one
+// commit. Triggers stored without a decision (state 'received': no rules
+// stage, it failed, or an older agent left them) are decided by the poll
+// loop here, in one transaction per batch. One log line per decision, with
+// the trigger id. Thread-safe: set_rules on the io thread, decide_batch and
+// report on the committer's.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
+#include <vector>
 
 #include "core/asio.hpp"
 #include "rules/rule_set.hpp"
@@ -26,6 +33,14 @@ class Decider {
   void stop();
   // Swaps the rule set (SIGHUP / PARAMCHANGE); decisions already recorded stay.
   void set_rules(std::shared_ptr<const RuleSet> rules);
+  // The rules stage at intake (GroupCommitter::RulesStage): one decision per
+  // trigger, from the current rules.
+  [[nodiscard]] std::vector<Decision> decide_batch(std::span<const Trigger> triggers) const;
+  // After the commit: one log line per stored decision and the counters.
+  // `outcomes` holds the triggers that were stored, in order (a subset of
+  // `triggers`, paired by id). True when a job was created.
+  bool report(std::span<const Trigger> triggers, std::span<const Decision> decisions,
+              std::span<const DecisionOutcome> outcomes);
   // Decides everything currently received; returns how many were decided.
   std::size_t run_once();
   // Decides one batch of received triggers (the oldest). `more`: the batch
@@ -42,13 +57,16 @@ class Decider {
     std::uint64_t skipped = 0;
     std::uint64_t duplicates = 0;
   };
-  [[nodiscard]] const Stats& stats() const { return stats_; }
+  [[nodiscard]] Stats stats() const;
 
  private:
   Awaitable<void> loop();
 
   asio::io_context& io_;
   JobStore& store_;
+  [[nodiscard]] std::shared_ptr<const RuleSet> rules() const;
+
+  mutable std::mutex rules_mu_;
   std::shared_ptr<const RuleSet> rules_;
   const TimeSource& time_;
   Millis poll_interval_;
@@ -57,7 +75,10 @@ class Decider {
   asio::steady_timer timer_;
   bool stopping_ = false;
   bool wake_pending_ = false;
-  Stats stats_;
+  std::atomic<std::uint64_t> decided_{0};
+  std::atomic<std::uint64_t> created_{0};
+  std::atomic<std::uint64_t> skipped_{0};
+  std::atomic<std::uint64_t> duplicates_{0};
 };
 
 }  // namespace uda

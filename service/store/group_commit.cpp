@@ -12,12 +12,13 @@
 namespace uda {
 
 GroupCommitter::GroupCommitter(JobStore& store, std::size_t max_batch, std::size_t max_queue,
-                               Millis max_delay, OnCommitted on_committed)
+                               Millis max_delay, OnCommitted on_committed, RulesStage rules)
     : store_(store),
       max_batch_(std::max<std::size_t>(1, max_batch)),
       max_queue_(std::max<std::size_t>(1, max_queue)),
       max_delay_(std::max(Millis(0), max_delay)),
-      on_committed_(std::move(on_committed)) {
+      on_committed_(std::move(on_committed)),
+      rules_(std::move(rules)) {
   writer_ = std::thread([this] { run(); });
 }
 
@@ -138,21 +139,44 @@ void GroupCommitter::commit(std::vector<Request> requests, std::size_t n) {
     std::move(r.triggers.begin(), r.triggers.end(), std::back_inserter(triggers));
   }
 
+  // The rules stage first, outside any lock: its decisions go into the
+  // same transaction as the triggers.
+  std::vector<Decision> decisions;
+  if (rules_.decide) {
+    try {
+      decisions = rules_.decide(triggers);
+      if (decisions.size() != triggers.size()) {
+        spdlog::error(
+            "intake: the rules stage answered {} decision(s) for {} trigger(s); the batch is "
+            "stored undecided and decided by the next pass",
+            decisions.size(), triggers.size());
+        decisions.clear();
+      }
+    } catch (const std::exception& e) {
+      spdlog::error(
+          "intake: the rules stage failed ({}); the batch is stored undecided and decided by "
+          "the next pass",
+          e.what());
+      decisions.clear();
+    }
+  }
+
   // One transaction (one fsync) for the whole batch.
   std::optional<Error> failure;
-  std::vector<bool> inserted;
+  JobStore::Intake stored;
   try {
-    auto result = store_.insert_triggers(triggers, claims, now_ms());
+    auto result = store_.insert_and_decide(triggers, decisions, claims, now_ms());
     if (!result) {
       failure = result.error();
-    } else if (result->size() != n) {
+    } else if (result->inserted.size() != n) {
       failure = Error{"store answered for a different number of triggers than were committed"};
     } else {
-      inserted = std::move(*result);
+      stored = std::move(*result);
     }
   } catch (const std::exception& e) {
     failure = Error{fmt::format("could not commit the triggers: {}", e.what())};
   }
+  const auto& inserted = stored.inserted;
   const auto fresh = static_cast<std::size_t>(std::count(inserted.begin(), inserted.end(), true));
   {
     std::lock_guard lock(mu_);
@@ -183,7 +207,16 @@ void GroupCommitter::commit(std::vector<Request> requests, std::size_t n) {
     }
     at += k;
   }
-  if (!failure && fresh > 0 && on_committed_) on_committed_(fresh);
+  if (failure) return;
+  if (!stored.decided.empty() && rules_.decided) {
+    try {
+      rules_.decided(triggers, decisions, stored.decided);
+    } catch (const std::exception& e) {
+      spdlog::error("intake: reporting {} decision(s) failed: {}", stored.decided.size(), e.what());
+    }
+  }
+  const std::size_t undecided = fresh - stored.decided.size();
+  if (undecided > 0 && on_committed_) on_committed_(undecided);
 }
 
 }  // namespace uda

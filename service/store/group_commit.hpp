@@ -15,9 +15,11 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <vector>
 
+#include "core/decision.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "core/trigger.hpp"
@@ -30,16 +32,30 @@ class GroupCommitter {
   // Answer for one submission: per trigger, true = inserted, false = a
   // trigger with that id was already stored (the first one is kept).
   using Done = std::function<void(Expected<std::vector<bool>>)>;
-  // Runs on the writer thread after each successful commit that inserted
-  // something (e.g. to wake the rules stage).
-  using OnCommitted = std::function<void(std::size_t inserted)>;
+  // Runs on the writer thread after each successful commit that stored
+  // triggers without a decision (no rules stage, or it failed), with how
+  // many: e.g. to wake the Decider, which decides them.
+  using OnCommitted = std::function<void(std::size_t undecided)>;
+  // The rules stage (sources -> rules -> store): run on the writer thread for
+  // each batch before its transaction, so every new trigger is stored with its
+  // decision and job in the same commit as the trigger. `decide` answers one
+  // Decision per trigger; `decided` runs after the commit (and after the
+  // callers have their answers) with what was stored: it logs, counts and
+  // wakes the dispatcher. Should `decide` throw or answer for the wrong
+  // number of triggers, the batch is stored undecided (OnCommitted).
+  struct RulesStage {
+    std::function<std::vector<Decision>(std::span<const Trigger>)> decide;
+    std::function<void(std::span<const Trigger>, std::span<const Decision>,
+                       std::span<const DecisionOutcome>)>
+        decided;
+  };
 
   // max_batch: most triggers per transaction (a larger single submission is
   // committed alone). max_queue: triggers waiting beyond this are refused at
   // once (bounded memory). max_delay: how long the writer waits for more work
   // after the first item arrives (0 = commit at once).
   GroupCommitter(JobStore& store, std::size_t max_batch, std::size_t max_queue, Millis max_delay,
-                 OnCommitted on_committed = nullptr);
+                 OnCommitted on_committed = nullptr, RulesStage rules = {});
   ~GroupCommitter();  // stops: commits what is queued, then joins
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -85,6 +101,7 @@ class GroupCommitter {
   const std::size_t max_queue_;
   const Millis max_delay_;
   OnCommitted on_committed_;
+  RulesStage rules_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Request> queue_;

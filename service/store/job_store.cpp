@@ -422,6 +422,60 @@ struct JobStore::Impl {
     return std::nullopt;
   }
 
+  // What a decision does to the jobs table, inside the caller's transaction:
+  // Create -> a new pending job, or a link to the job with the same key that
+  // is active or done within duplicate_window ('duplicate'); Skip -> nothing.
+  // Returns the outcome and the sentence recorded with the trigger.
+  struct Applied {
+    DecisionOutcome outcome;
+    std::string reason;
+  };
+  Applied apply_decision(const std::string& trigger_id,
+                         const std::optional<std::uint32_t>& resource_id,
+                         const std::optional<std::string>& machine_name,
+                         std::string_view trigger_user, const Decision& d, TimePoint now) {
+    Applied a{DecisionOutcome{trigger_id, "skip", std::nullopt}, d.reason};
+    if (d.action != DecisionAction::Create) return a;
+    if (!resource_id && !machine_name) {
+      // Intake validation prevents this; should such a trigger slip in, it
+      // must not wedge every batch it is part of: record it as skipped.
+      a.reason += " (not queued: the trigger names no machine)";
+      return a;
+    }
+    const std::string user =
+        d.user ? d.user->str() : (d.upn ? *d.upn : std::string(trim(trigger_user)));
+    const std::string key = idempotency_key(resource_id, machine_name, user, d.source, d.type);
+    if (auto active = active_job_with_key(key, 0)) {
+      a.outcome.decision = "duplicate";
+      a.outcome.job_id = active;
+      return a;
+    }
+    {
+      auto st = db.cached(
+          "SELECT id FROM jobs WHERE idempotency_key = ?1 AND state = 'done' "
+          "AND finished_at_ms >= ?2 ORDER BY finished_at_ms DESC, id DESC LIMIT 1");
+      st.bind(1, key).bind(2, now - duplicate_window);
+      if (st.step()) {
+        a.outcome.decision = "duplicate";
+        a.outcome.job_id = st.int64(0);
+        return a;
+      }
+    }
+    auto st = db.cached(
+        "INSERT INTO jobs (trigger_id, machine_resource_id, machine_name, user, "
+        "source_id, type_id, rule, idempotency_key, state, attempts, "
+        "next_attempt_at_ms, verify_first, created_at_ms, updated_at_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', 0, ?9, 0, ?9, ?9)");
+    st.bind(1, trigger_id).bind(2, resource_id).bind(3, machine_name).bind(4, user);
+    st.bind(5, static_cast<std::uint32_t>(d.source));
+    st.bind(6, static_cast<std::uint32_t>(d.type));
+    st.bind(7, d.rule).bind(8, key).bind(9, now);
+    st.run();
+    a.outcome.decision = "create";
+    a.outcome.job_id = db.last_insert_rowid();
+    return a;
+  }
+
   struct JobSummary {
     std::string state;
     std::optional<std::string> lease_owner;
@@ -559,11 +613,23 @@ Expected<std::vector<bool>> JobStore::insert_triggers(std::span<const Trigger> t
 Expected<std::vector<bool>> JobStore::insert_triggers(std::span<const Trigger> triggers,
                                                       std::span<const IdempotencyClaim> claims,
                                                       TimePoint now) {
-  using R = Expected<std::vector<bool>>;
+  auto r = insert_and_decide(triggers, {}, claims, now);
+  if (!r) return r.error();
+  return std::move(r->inserted);
+}
+
+Expected<JobStore::Intake> JobStore::insert_and_decide(std::span<const Trigger> triggers,
+                                                       std::span<const Decision> decisions,
+                                                       std::span<const IdempotencyClaim> claims,
+                                                       TimePoint now) {
+  using R = Expected<Intake>;
   return impl_->guarded<R>(fmt::format("insert {} trigger(s)", triggers.size()), true, [&]() -> R {
-    std::vector<bool> inserted;
-    inserted.reserve(triggers.size());
-    if (triggers.empty()) return inserted;
+    Intake out;
+    out.inserted.reserve(triggers.size());
+    if (triggers.empty()) return out;
+    if (!decisions.empty() && decisions.size() != triggers.size()) {
+      return Error{"decisions and triggers differ in number"};
+    }
     for (const auto& c : claims) {
       if (c.first + c.count > triggers.size() || c.count == 0) {
         return Error{"an idempotency claim names triggers outside the batch"};
@@ -571,24 +637,55 @@ Expected<std::vector<bool>> JobStore::insert_triggers(std::span<const Trigger> t
     }
     auto& db = impl_->db;
     Transaction tx(db);
-    for (const Trigger& t : triggers) {
+    for (std::size_t i = 0; i < triggers.size(); ++i) {
+      const Trigger& t = triggers[i];
+      if (decisions.empty()) {
+        auto st = db.cached(
+            "INSERT INTO triggers (id, kind, machine_resource_id, machine_name, user, origin, "
+            "attributes_json, received_at_ms, state) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received') "
+            "ON CONFLICT (id) DO NOTHING");
+        st.bind(1, t.id).bind(2, to_string(t.kind)).bind(3, t.machine.resource_id);
+        st.bind(4, t.machine.name).bind(5, t.user).bind(6, t.origin);
+        st.bind(7, dump(attributes_to_json(t.attributes))).bind(8, t.received_at);
+        st.run();
+        out.inserted.push_back(db.changes() == 1);
+        continue;
+      }
+      {
+        // A trigger with this id is kept as it is (also one earlier in this
+        // batch): no decision, no job.
+        auto st = db.cached("SELECT 1 FROM triggers WHERE id = ?1");
+        st.bind(1, t.id);
+        if (st.step()) {
+          out.inserted.push_back(false);
+          continue;
+        }
+      }
+      const Decision& d = decisions[i];
+      auto [o, reason] =
+          impl_->apply_decision(t.id, t.machine.resource_id, t.machine.name, t.user, d, now);
       auto st = db.cached(
           "INSERT INTO triggers (id, kind, machine_resource_id, machine_name, user, origin, "
-          "attributes_json, received_at_ms, state) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received') "
-          "ON CONFLICT (id) DO NOTHING");
+          "attributes_json, received_at_ms, state, decided_at_ms, decision, rule, reason, "
+          "trace_json, job_id) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
       st.bind(1, t.id).bind(2, to_string(t.kind)).bind(3, t.machine.resource_id);
       st.bind(4, t.machine.name).bind(5, t.user).bind(6, t.origin);
       st.bind(7, dump(attributes_to_json(t.attributes))).bind(8, t.received_at);
+      st.bind(9, o.job_id ? "decided" : "skipped").bind(10, now).bind(11, o.decision);
+      st.bind(12, d.rule).bind(13, reason).bind(14, dump(trace_to_json(d.trace)));
+      st.bind(15, o.job_id);
       st.run();
-      inserted.push_back(db.changes() == 1);
+      out.inserted.push_back(true);
+      out.decided.push_back(std::move(o));
     }
     for (const auto& c : claims) {
       nlohmann::json ids = nlohmann::json::array();
       nlohmann::json answers = nlohmann::json::array();
       for (std::size_t i = c.first; i < c.first + c.count; ++i) {
         ids.push_back(triggers[i].id);
-        answers.push_back(static_cast<bool>(inserted[i]));
+        answers.push_back(static_cast<bool>(out.inserted[i]));
       }
       auto st = db.cached(
           "INSERT INTO idempotency (scope, key, fingerprint, trigger_ids_json, inserted_json, "
@@ -598,7 +695,7 @@ Expected<std::vector<bool>> JobStore::insert_triggers(std::span<const Trigger> t
       st.run();
     }
     tx.commit();
-    return inserted;
+    return out;
   });
 }
 
@@ -655,7 +752,6 @@ Expected<std::vector<DecisionOutcome>> JobStore::record_decisions(
         std::vector<DecisionOutcome> out;
         if (decisions.empty()) return out;
         auto& db = impl_->db;
-        const TimePoint done_since = now - impl_->duplicate_window;
         Transaction tx(db);
         for (const auto& [trigger_id, d] : decisions) {
           std::optional<std::uint32_t> resource_id;
@@ -671,47 +767,8 @@ Expected<std::vector<DecisionOutcome>> JobStore::record_decisions(
             machine_name = st.opt_text(1);
             trigger_user = st.text(2);
           }
-
-          DecisionOutcome o{trigger_id, "skip", std::nullopt};
-          std::string reason = d.reason;
-          if (d.action == DecisionAction::Create && !resource_id && !machine_name) {
-            // Intake validation prevents this; should such a trigger slip in,
-            // it must not wedge every batch it is part of: record it as skipped.
-            reason += " (not queued: the trigger names no machine)";
-          } else if (d.action == DecisionAction::Create) {
-            const std::string user =
-                d.user ? d.user->str() : (d.upn ? *d.upn : std::string(trim(trigger_user)));
-            const std::string key =
-                idempotency_key(resource_id, machine_name, user, d.source, d.type);
-            if (auto active = impl_->active_job_with_key(key, 0)) {
-              o.decision = "duplicate";
-              o.job_id = active;
-            } else {
-              auto st = db.cached(
-                  "SELECT id FROM jobs WHERE idempotency_key = ?1 AND state = 'done' "
-                  "AND finished_at_ms >= ?2 ORDER BY finished_at_ms DESC, id DESC LIMIT 1");
-              st.bind(1, key).bind(2, done_since);
-              if (st.step()) {
-                o.decision = "duplicate";
-                o.job_id = st.int64(0);
-              }
-            }
-            if (!o.job_id) {
-              auto st = db.cached(
-                  "INSERT INTO jobs (trigger_id, machine_resource_id, machine_name, user, "
-                  "source_id, type_id, rule, idempotency_key, state, attempts, "
-                  "next_attempt_at_ms, verify_first, created_at_ms, updated_at_ms) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', 0, ?9, 0, ?9, ?9)");
-              st.bind(1, trigger_id).bind(2, resource_id).bind(3, machine_name).bind(4, user);
-              st.bind(5, static_cast<std::uint32_t>(d.source));
-              st.bind(6, static_cast<std::uint32_t>(d.type));
-              st.bind(7, d.rule).bind(8, key).bind(9, now);
-              st.run();
-              o.decision = "create";
-              o.job_id = db.last_insert_rowid();
-            }
-          }
-
+          auto [o, reason] =
+              impl_->apply_decision(trigger_id, resource_id, machine_name, trigger_user, d, now);
           auto st = db.cached(
               "UPDATE triggers SET state = ?2, decided_at_ms = ?3, decision = ?4, rule = ?5, "
               "reason = ?6, trace_json = ?7, job_id = ?8 WHERE id = ?1 AND state = 'received'");

@@ -127,6 +127,21 @@ class JobStore {
   Expected<std::vector<bool>> insert_triggers(std::span<const Trigger> triggers,
                                               std::span<const IdempotencyClaim> claims,
                                               TimePoint now);
+  // Intake with the rules already applied (the rules stage runs on the
+  // committer's thread, before the transaction): every new trigger is
+  // stored with its decision (decisions[i] is trigger i's) and, for Create,
+  // its job, exactly as record_decisions would record it, in the same ONE
+  // transaction as the insert and the claims. A trigger whose id is already
+  // stored is left untouched and gets no decision. With no decisions this is
+  // insert_triggers: every new trigger is stored 'received'.
+  struct Intake {
+    std::vector<bool> inserted;  // per trigger, as insert_triggers answers
+    std::vector<DecisionOutcome>
+        decided;  // per inserted trigger, in order (empty without decisions)
+  };
+  Expected<Intake> insert_and_decide(std::span<const Trigger> triggers,
+                                     std::span<const Decision> decisions,
+                                     std::span<const IdempotencyClaim> claims, TimePoint now);
   // The record of an earlier request with this scope and key, if any.
   Expected<std::optional<IdempotencyRecord>> find_idempotency(const std::string& scope,
                                                               const std::string& key);
