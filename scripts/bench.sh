@@ -10,7 +10,7 @@
 #   UDA_BENCH_MIN_TIME=3 scripts/bench.sh     rules: seconds per benchmark (1)
 #   UDA_BENCH_INGEST_SECONDS=60               ingest: measured seconds per mode (10)
 #   UDA_BENCH_INGEST_CONNECTIONS=64           ingest: keep-alive connections (64)
-#   UDA_BENCH_INGEST_COMMIT_DELAY=0ms         ingest: intake.commit_delay for both modes (default 2ms)
+#   UDA_BENCH_INGEST_COMMIT_DELAY=2ms         ingest: intake.commit_delay for both modes (default 0ms)
 #   UDA_BENCH_DISPATCH_JOBS_50MS=3200         dispatch: jobs at 50 ms per call (3200)
 #   UDA_BENCH_DISPATCH_JOBS_0MS=20000         dispatch: jobs at zero latency (20000)
 #   UDA_BENCH_DISPATCH_CONCURRENCY=32         dispatch: dispatcher.concurrency (32)

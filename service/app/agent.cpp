@@ -251,16 +251,17 @@ Status Agent::start_inbound() {
     // was stored undecided.
     GroupCommitter::RulesStage rules_stage;
     rules_stage.decide = [decider](std::span<const Trigger> t) { return decider->decide_batch(t); };
-    rules_stage.decided = [this, decider, dispatcher](std::span<const Trigger> t,
-                                                      std::span<const Decision> d,
-                                                      std::span<const DecisionOutcome> o) {
-      if (decider->report(t, d, o)) asio::post(io_, [dispatcher] { dispatcher->wake(); });
+    rules_stage.decided = [decider, dispatcher](std::span<const Trigger> t,
+                                                std::span<const Decision> d,
+                                                std::span<const DecisionOutcome> o) {
+      if (decider->report(t, d, o)) dispatcher->wake();  // on the io thread (deliverer below)
     };
     r.committer = std::make_unique<GroupCommitter>(
         *r.store, static_cast<std::size_t>(config_.intake.commit_batch),
         static_cast<std::size_t>(config_.intake.max_queue), config_.intake.commit_delay,
         [this, decider](std::size_t) { asio::post(io_, [decider] { decider->wake(); }); },
-        std::move(rules_stage));
+        std::move(rules_stage),
+        [this](std::function<void()> answers) { asio::post(io_, std::move(answers)); });
   }
   r.agent_metrics = std::make_unique<AgentMetrics>(*r.metrics, *r.store, r.committer.get(),
                                                    *r.dispatcher, r.time);

@@ -56,11 +56,11 @@ struct DispatcherConfig {
 
 struct IntakeConfig {
   Millis poll_interval{500};  // look for new triggers (e.g. from `uda-agent submit`) this often
-  int batch = 256;            // decisions recorded per transaction
+  int batch = 256;            // decisions per transaction for triggers stored undecided
   // Group commit of triggers from the HTTP API and the spool folder.
   int commit_batch = 512;  // triggers per transaction at most
   int max_queue = 20'000;  // triggers waiting for a commit; beyond: 503 / retry later
-  Millis commit_delay{2};  // how long a commit waits for more triggers to join it
+  Millis commit_delay{0};  // how long a commit waits for more triggers to join it (0: at once)
 };
 
 struct LoggingConfig {

@@ -12,13 +12,15 @@
 namespace uda {
 
 GroupCommitter::GroupCommitter(JobStore& store, std::size_t max_batch, std::size_t max_queue,
-                               Millis max_delay, OnCommitted on_committed, RulesStage rules)
+                               Millis max_delay, OnCommitted on_committed, RulesStage rules,
+                               Deliver deliver)
     : store_(store),
       max_batch_(std::max<std::size_t>(1, max_batch)),
       max_queue_(std::max<std::size_t>(1, max_queue)),
       max_delay_(std::max(Millis(0), max_delay)),
       on_committed_(std::move(on_committed)),
-      rules_(std::move(rules)) {
+      rules_(std::move(rules)),
+      deliver_(std::move(deliver)) {
   writer_ = std::thread([this] { run(); });
 }
 
@@ -195,28 +197,39 @@ void GroupCommitter::commit(std::vector<Request> requests, std::size_t n) {
                 "intake: committing a batch of {} trigger(s) failed: {}", n, failure->message);
   }
 
-  // Only now, after the commit, does any caller learn its answer.
+  const std::size_t undecided = failure ? 0 : fresh - stored.decided.size();
+
+  // Only now, after the commit, does any caller learn its answer; then the
+  // rules stage reports what it stored.
+  auto answers =
+      std::make_shared<Answers>(Answers{std::move(requests), std::move(failure), std::move(stored),
+                                        std::move(triggers), std::move(decisions)});
+  if (deliver_) {
+    deliver_([this, answers] { answer(*answers); });
+  } else {
+    answer(*answers);
+  }
+  if (undecided > 0 && on_committed_) on_committed_(undecided);
+}
+
+void GroupCommitter::answer(Answers& a) {
   std::size_t at = 0;
-  for (auto& r : requests) {
+  for (auto& r : a.requests) {
     const std::size_t k = r.triggers.size();
-    if (failure) {
-      r.done(*failure);
+    if (a.failure) {
+      r.done(*a.failure);
     } else {
-      r.done(std::vector<bool>(inserted.begin() + static_cast<std::ptrdiff_t>(at),
-                               inserted.begin() + static_cast<std::ptrdiff_t>(at + k)));
+      r.done(std::vector<bool>(a.stored.inserted.begin() + static_cast<std::ptrdiff_t>(at),
+                               a.stored.inserted.begin() + static_cast<std::ptrdiff_t>(at + k)));
     }
     at += k;
   }
-  if (failure) return;
-  if (!stored.decided.empty() && rules_.decided) {
-    try {
-      rules_.decided(triggers, decisions, stored.decided);
-    } catch (const std::exception& e) {
-      spdlog::error("intake: reporting {} decision(s) failed: {}", stored.decided.size(), e.what());
-    }
+  if (a.failure || a.stored.decided.empty() || !rules_.decided) return;
+  try {
+    rules_.decided(a.triggers, a.decisions, a.stored.decided);
+  } catch (const std::exception& e) {
+    spdlog::error("intake: reporting {} decision(s) failed: {}", a.stored.decided.size(), e.what());
   }
-  const std::size_t undecided = fresh - stored.decided.size();
-  if (undecided > 0 && on_committed_) on_committed_(undecided);
 }
 
 }  // namespace uda

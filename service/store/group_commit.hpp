@@ -50,12 +50,20 @@ class GroupCommitter {
         decided;
   };
 
+  // Where answers run. Without one, every caller's `done` and the rules
+  // stage's `decided` run on the writer thread. With one, the writer hands
+  // them over as ONE function per batch (the agent posts it to its io
+  // thread: the HTTP responses are built there) and goes straight on to the
+  // next transaction. A deliverer must run what it is given exactly once.
+  using Deliver = std::function<void(std::function<void()>)>;
+
   // max_batch: most triggers per transaction (a larger single submission is
   // committed alone). max_queue: triggers waiting beyond this are refused at
   // once (bounded memory). max_delay: how long the writer waits for more work
   // after the first item arrives (0 = commit at once).
   GroupCommitter(JobStore& store, std::size_t max_batch, std::size_t max_queue, Millis max_delay,
-                 OnCommitted on_committed = nullptr, RulesStage rules = {});
+                 OnCommitted on_committed = nullptr, RulesStage rules = {},
+                 Deliver deliver = nullptr);
   ~GroupCommitter();  // stops: commits what is queued, then joins
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -93,8 +101,17 @@ class GroupCommitter {
     Done done;
     std::optional<IdempotencyClaim> claim;
   };
+  // One committed (or failed) batch, until its answers have run.
+  struct Answers {
+    std::vector<Request> requests;
+    std::optional<Error> failure;
+    JobStore::Intake stored;
+    std::vector<Trigger> triggers;
+    std::vector<Decision> decisions;
+  };
   void run();
   void commit(std::vector<Request> requests, std::size_t n);
+  void answer(Answers& a);
 
   JobStore& store_;
   const std::size_t max_batch_;
@@ -102,6 +119,7 @@ class GroupCommitter {
   const Millis max_delay_;
   OnCommitted on_committed_;
   RulesStage rules_;
+  Deliver deliver_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Request> queue_;

@@ -626,10 +626,10 @@ Expected<JobStore::Intake> JobStore::insert_and_decide(std::span<const Trigger> 
   return impl_->guarded<R>(fmt::format("insert {} trigger(s)", triggers.size()), true, [&]() -> R {
     Intake out;
     out.inserted.reserve(triggers.size());
-    if (triggers.empty()) return out;
     if (!decisions.empty() && decisions.size() != triggers.size()) {
       return Error{"decisions and triggers differ in number"};
     }
+    if (triggers.empty()) return out;
     for (const auto& c : claims) {
       if (c.first + c.count > triggers.size() || c.count == 0) {
         return Error{"an idempotency claim names triggers outside the batch"};

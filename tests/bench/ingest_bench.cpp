@@ -17,7 +17,7 @@
 //
 // Knobs: UDA_BENCH_INGEST_SECONDS (10), UDA_BENCH_INGEST_CONNECTIONS (64),
 // UDA_BENCH_INGEST_WARMUP_MS (1000), UDA_BENCH_INGEST_MODES ("group,single"),
-// UDA_BENCH_INGEST_COMMIT_DELAY (unset: the default 2ms).
+// UDA_BENCH_INGEST_COMMIT_DELAY (unset: the default 0ms).
 // Prints one JSON object per mode on stdout.
 
 #include <boost/asio/connect.hpp>
@@ -191,7 +191,7 @@ nlohmann::json run_mode(const std::string& mode, int connections, double seconds
     std::ifstream in(source_dir() / "rules/default.yaml", std::ios::binary);
     agent.write_file("rules.yaml", std::string(std::istreambuf_iterator<char>(in), {}));
   }
-  // Experiment: UDA_BENCH_INGEST_COMMIT_DELAY (e.g. 0ms) sets intake.commit_delay
+  // Experiment: UDA_BENCH_INGEST_COMMIT_DELAY (e.g. 2ms) sets intake.commit_delay
   // for both modes. (The log level stays info: the ready line is an info line.)
   const char* delay = std::getenv("UDA_BENCH_INGEST_COMMIT_DELAY");
   const char* level_env = std::getenv("UDA_BENCH_INGEST_LOG_LEVEL");
@@ -251,7 +251,7 @@ nlohmann::json run_mode(const std::string& mode, int connections, double seconds
       {"stored_total", stored},
       {"agent_vmhwm_kib", hwm},
       {"agent_exit", code},
-      {"commit_delay", delay != nullptr && *delay != '\0' ? delay : "default (2ms)"},
+      {"commit_delay", delay != nullptr && *delay != '\0' ? delay : "default (0ms)"},
       {"log_level", log_level},
       {"config_note",
        "http.rate_limit.per_second: 0 (default 100/s per address), allow_anonymous on loopback"}};

@@ -9,9 +9,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -310,6 +313,401 @@ TEST(StoreIdempotency, ClaimIsRecordedWithTheFirstAnswersInTheSameTransaction) {
   auto gone = store->find_idempotency("osd-ts", "key-1");
   ASSERT_TRUE(gone);
   EXPECT_FALSE(gone->has_value());
+}
+
+}  // namespace
+}  // namespace uda
+
+// The rules stage (GroupCommitter::RulesStage): decide runs on the writer
+// thread before the transaction, so each trigger is stored with its decision
+// and job in the same commit; decided gets what was stored, after every
+// caller of the batch has its answer; a failing stage stores the batch
+// undecided and OnCommitted wakes the Decider for exactly those triggers.
+namespace uda {
+namespace {
+
+using test::create_decision;
+using test::skip_decision;
+
+// What the rules stage saw. Written on the writer thread; read by the test
+// after stop() (which joins it).
+struct StageLog {
+  std::mutex mu;
+  std::vector<std::vector<std::string>> decide_batches;  // trigger ids per decide call
+  struct Report {
+    std::vector<std::string> trigger_ids;
+    std::size_t decisions = 0;
+    std::vector<DecisionOutcome> outcomes;
+    std::vector<std::string> stored_states;  // read back from the store inside decided()
+    int answered_before = 0;                 // callers answered when decided() ran
+  };
+  std::vector<Report> reports;
+};
+
+std::vector<std::string> ids_of(std::span<const Trigger> triggers) {
+  std::vector<std::string> ids;
+  for (const auto& t : triggers) ids.push_back(t.id);
+  return ids;
+}
+
+// A trigger from "C\svc" is skipped, every other one created (the trigger's
+// own user).
+std::vector<Decision> simple_rules(std::span<const Trigger> triggers) {
+  std::vector<Decision> out;
+  for (const auto& t : triggers)
+    out.push_back(t.user == "C\\svc" ? skip_decision() : create_decision());
+  return out;
+}
+
+// A rules stage that records its calls in `log` and decides with `rules`.
+GroupCommitter::RulesStage recording_stage(
+    StageLog& log, JobStore& store, const std::atomic<int>& answered,
+    std::function<std::vector<Decision>(std::span<const Trigger>)> rules = simple_rules) {
+  GroupCommitter::RulesStage stage;
+  stage.decide = [&log, rules = std::move(rules)](std::span<const Trigger> t) {
+    {
+      std::lock_guard lock(log.mu);
+      log.decide_batches.push_back(ids_of(t));
+    }
+    return rules(t);
+  };
+  stage.decided = [&log, &store, &answered](std::span<const Trigger> t, std::span<const Decision> d,
+                                            std::span<const DecisionOutcome> o) {
+    StageLog::Report r;
+    r.answered_before = answered.load();
+    r.trigger_ids = ids_of(t);
+    r.decisions = d.size();
+    r.outcomes.assign(o.begin(), o.end());
+    for (const auto& outcome : o) {
+      auto rec = store.get_trigger(outcome.trigger_id);
+      r.stored_states.push_back(rec && *rec ? (*rec)->state : "missing");
+    }
+    std::lock_guard lock(log.mu);
+    log.reports.push_back(std::move(r));
+  };
+  return stage;
+}
+
+// Submits `triggers` as one request; the answer is stored in `answers`
+// (one entry per request, empty on error) and `answered` counts it.
+void submit_batch(GroupCommitter& gc, std::vector<Trigger> triggers,
+                  std::vector<std::vector<bool>>& answers, std::mutex& mu,
+                  std::atomic<int>& answered) {
+  gc.submit(std::move(triggers), [&](Expected<std::vector<bool>> r) {
+    {
+      std::lock_guard lock(mu);
+      answers.push_back(r ? *r : std::vector<bool>{});
+    }
+    ++answered;
+  });
+}
+
+TEST_F(StoreGroupCommitTest, RulesStageDecisionsAreStoredAndReportedAfterTheAnswers) {
+  StageLog log;
+  std::atomic<int> answered{0};
+  std::atomic<int> woken{0};
+  std::mutex mu;
+  std::vector<std::vector<bool>> answers;
+  {
+    // One batch of three requests: committed when full, never by a timer.
+    GroupCommitter gc(
+        *store_, 3, 100, kLong, [&](std::size_t) { ++woken; },
+        recording_stage(log, *store_, answered));
+    submit_batch(gc, {make_trigger("a", 16777220, "C\\u")}, answers, mu, answered);
+    submit_batch(gc, {make_trigger("b", 16777221, "C\\svc")}, answers, mu, answered);
+    submit_batch(gc, {make_trigger("c", 16777220, "C\\u")}, answers, mu, answered);  // a's key
+    gc.stop();
+    EXPECT_EQ(gc.stats().batches, 1U);
+  }
+  EXPECT_EQ(answers, (std::vector<std::vector<bool>>{{true}, {true}, {true}}));
+  ASSERT_EQ(log.decide_batches.size(), 1U);
+  EXPECT_EQ(log.decide_batches[0], (std::vector<std::string>{"a", "b", "c"}));
+  ASSERT_EQ(log.reports.size(), 1U);
+  const auto& report = log.reports[0];
+  EXPECT_EQ(report.answered_before, 3);  // every caller had its answer first
+  EXPECT_EQ(report.trigger_ids, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(report.decisions, 3U);
+  ASSERT_EQ(report.outcomes.size(), 3U);
+  EXPECT_EQ(report.outcomes[0].trigger_id, "a");
+  EXPECT_EQ(report.outcomes[0].decision, "create");
+  ASSERT_TRUE(report.outcomes[0].job_id);
+  EXPECT_EQ(report.outcomes[1].trigger_id, "b");
+  EXPECT_EQ(report.outcomes[1].decision, "skip");
+  EXPECT_FALSE(report.outcomes[1].job_id);
+  EXPECT_EQ(report.outcomes[2].trigger_id, "c");
+  EXPECT_EQ(report.outcomes[2].decision, "duplicate");
+  EXPECT_EQ(report.outcomes[2].job_id, report.outcomes[0].job_id);
+  // Already committed when decided() ran.
+  EXPECT_EQ(report.stored_states, (std::vector<std::string>{"decided", "skipped", "decided"}));
+  EXPECT_EQ(woken.load(), 0);  // everything decided: nothing for the Decider
+
+  // What the outcomes say is what is stored.
+  auto a = store_->get_trigger("a");
+  ASSERT_TRUE(a && *a);
+  EXPECT_EQ((*a)->decision, "create");
+  EXPECT_EQ((*a)->job_id, report.outcomes[0].job_id);
+  auto c = store_->get_trigger("c");
+  ASSERT_TRUE(c && *c);
+  EXPECT_EQ((*c)->decision, "duplicate");
+  EXPECT_EQ((*c)->job_id, report.outcomes[0].job_id);
+  auto job = store_->get_job(*report.outcomes[0].job_id);
+  ASSERT_TRUE(job && *job);
+  EXPECT_EQ((*job)->trigger_id, "a");
+  EXPECT_EQ((*job)->state, JobState::Pending);
+  EXPECT_EQ(received(), 0);
+  auto counts = store_->counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->jobs_by_state["pending"], 1);
+}
+
+TEST_F(StoreGroupCommitTest, ThrowingRulesStageStoresTheBatchUndecided) {
+  ASSERT_TRUE(store_->insert_triggers(std::vector{make_trigger("old", 1, "C\\u")}));
+  StageLog log;
+  std::atomic<int> answered{0};
+  std::atomic<int> woken{0};
+  std::atomic<std::size_t> undecided{0};
+  std::mutex mu;
+  std::vector<std::vector<bool>> answers;
+  {
+    GroupCommitter gc(
+        *store_, 10, 100, Millis(0),
+        [&](std::size_t n) {
+          ++woken;
+          undecided += n;
+        },
+        recording_stage(log, *store_, answered,
+                        [](std::span<const Trigger>) -> std::vector<Decision> {
+                          throw std::runtime_error("rules exploded");
+                        }));
+    submit_batch(gc,
+                 {make_trigger("n1", 16777220, "C\\u"), make_trigger("n2", 16777221, "C\\u"),
+                  make_trigger("old", 16777222, "C\\u")},
+                 answers, mu, answered);
+    gc.stop();
+  }
+  // The callers still get success, per trigger.
+  EXPECT_EQ(answers, (std::vector<std::vector<bool>>{{true, true, false}}));
+  EXPECT_EQ(log.decide_batches.size(), 1U);
+  EXPECT_TRUE(log.reports.empty());  // nothing decided: nothing to report
+  EXPECT_EQ(woken.load(), 1);
+  EXPECT_EQ(undecided.load(), 2U);  // the two inserted, not the one already stored
+  for (const char* id : {"n1", "n2"}) {
+    auto r = store_->get_trigger(id);
+    ASSERT_TRUE(r && *r) << id;
+    EXPECT_EQ((*r)->state, "received") << id;
+    EXPECT_EQ((*r)->decision, "") << id;
+    EXPECT_FALSE((*r)->job_id) << id;
+  }
+  EXPECT_EQ(received(), 3);
+  auto counts = store_->counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->jobs_by_state["pending"], 0);
+}
+
+TEST_F(StoreGroupCommitTest, RulesStageAnsweringTheWrongNumberStoresTheBatchUndecided) {
+  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}}) {
+    SCOPED_TRACE(fmt::format("{} decision(s) for 2 triggers", n));
+    StageLog log;
+    std::atomic<int> answered{0};
+    std::atomic<int> woken{0};
+    std::atomic<std::size_t> undecided{0};
+    std::mutex mu;
+    std::vector<std::vector<bool>> answers;
+    const std::string p = fmt::format("w{}-", n);
+    {
+      GroupCommitter gc(
+          *store_, 10, 100, Millis(0),
+          [&](std::size_t k) {
+            ++woken;
+            undecided += k;
+          },
+          recording_stage(log, *store_, answered, [n](std::span<const Trigger>) {
+            return std::vector<Decision>(n, create_decision());
+          }));
+      submit_batch(
+          gc, {make_trigger(p + "0", 16777220, "C\\u"), make_trigger(p + "1", 16777221, "C\\u")},
+          answers, mu, answered);
+      gc.stop();
+    }
+    EXPECT_EQ(answers, (std::vector<std::vector<bool>>{{true, true}}));
+    EXPECT_EQ(log.decide_batches.size(), 1U);
+    EXPECT_TRUE(log.reports.empty());
+    EXPECT_EQ(woken.load(), 1);
+    EXPECT_EQ(undecided.load(), 2U);
+    for (const auto& id : {p + "0", p + "1"}) {
+      auto r = store_->get_trigger(id);
+      ASSERT_TRUE(r && *r) << id;
+      EXPECT_EQ((*r)->state, "received") << id;
+      EXPECT_FALSE((*r)->job_id) << id;
+    }
+    auto counts = store_->counts();
+    ASSERT_TRUE(counts);
+    EXPECT_EQ(counts->jobs_by_state["pending"], 0);
+  }
+  EXPECT_EQ(received(), 6);
+}
+
+TEST_F(StoreGroupCommitTest, OnCommittedIsNotCalledWhenTheRulesStageDecidedEverything) {
+  StageLog log;
+  std::atomic<int> answered{0};
+  std::atomic<int> woken{0};
+  std::mutex mu;
+  std::vector<std::vector<bool>> answers;
+  {
+    GroupCommitter gc(
+        *store_, 10, 100, Millis(0), [&](std::size_t) { ++woken; },
+        recording_stage(log, *store_, answered));
+    for (int i = 0; i < 5; ++i) {
+      const auto id = "d" + std::to_string(i);
+      submit_batch(gc, {make_trigger(id, static_cast<std::uint32_t>(16777220 + i), "C\\u")},
+                   answers, mu, answered);
+    }
+    // Also a batch that repeats a stored id next to a new skipped one: not
+    // inserted is not "stored undecided" either.
+    submit_batch(gc, {make_trigger("d0", 1, "C\\u"), make_trigger("s", 2, "C\\svc")}, answers, mu,
+                 answered);
+    gc.stop();
+  }
+  ASSERT_EQ(answers.size(), 6U);
+  EXPECT_EQ(answers.back(), (std::vector<bool>{false, true}));
+  EXPECT_EQ(woken.load(), 0);
+  EXPECT_EQ(received(), 0);
+  std::size_t reported = 0;
+  for (const auto& r : log.reports) reported += r.outcomes.size();
+  EXPECT_EQ(reported, 6U);
+  auto counts = store_->counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->jobs_by_state["pending"], 5);
+  auto s = store_->get_trigger("s");
+  ASSERT_TRUE(s && *s);
+  EXPECT_EQ((*s)->state, "skipped");
+}
+
+TEST_F(StoreGroupCommitTest, ADuplicateIdInALaterSubmissionGetsNoDecisionAndIsNotReported) {
+  StageLog log;
+  std::atomic<int> answered{0};
+  std::atomic<int> woken{0};
+  std::mutex mu;
+  std::vector<std::vector<bool>> answers;
+  {
+    GroupCommitter gc(
+        *store_, 10, 100, Millis(0), [&](std::size_t) { ++woken; },
+        recording_stage(log, *store_, answered));
+    auto wait_for = [&](int n) {
+      for (int i = 0; i < 60'000 && answered.load() < n; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      ASSERT_EQ(answered.load(), n);
+    };
+    submit_batch(gc, {make_trigger("a", 16777220, "C\\first")}, answers, mu, answered);
+    wait_for(1);
+    // "a" again (another machine and user: it would be a new job) with a new one.
+    submit_batch(gc,
+                 {make_trigger("a", 16777230, "C\\second"), make_trigger("b", 16777221, "C\\b")},
+                 answers, mu, answered);
+    wait_for(2);
+    // "a" alone: nothing stored, so nothing reported at all.
+    submit_batch(gc, {make_trigger("a", 16777231, "C\\third")}, answers, mu, answered);
+    gc.stop();
+  }
+  EXPECT_EQ(answers, (std::vector<std::vector<bool>>{{true}, {false, true}, {false}}));
+  EXPECT_EQ(log.decide_batches.size(), 3U);  // the rules ran; the store kept the first "a"
+  ASSERT_EQ(log.reports.size(), 2U);
+  EXPECT_EQ(log.reports[0].outcomes.size(), 1U);
+  const auto& second = log.reports[1];
+  EXPECT_EQ(second.trigger_ids, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(second.decisions, 2U);
+  ASSERT_EQ(second.outcomes.size(), 1U);
+  EXPECT_EQ(second.outcomes[0].trigger_id, "b");
+  EXPECT_EQ(second.outcomes[0].decision, "create");
+  EXPECT_EQ(woken.load(), 0);
+
+  auto a = store_->get_trigger("a");
+  ASSERT_TRUE(a && *a);
+  EXPECT_EQ((*a)->trigger.user, "C\\first");
+  EXPECT_EQ((*a)->trigger.machine.resource_id, 16777220U);
+  ASSERT_TRUE((*a)->job_id);
+  EXPECT_EQ((*a)->job_id, log.reports[0].outcomes[0].job_id);
+  auto job = store_->get_job(*(*a)->job_id);
+  ASSERT_TRUE(job && *job);
+  EXPECT_EQ((*job)->machine_resource_id, 16777220U);
+  auto linked = store_->triggers_for_job(*(*a)->job_id);
+  ASSERT_TRUE(linked);
+  EXPECT_EQ(linked->size(), 1U);
+  auto counts = store_->counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->jobs_by_state["pending"], 2);  // a's and b's, none for the repeats
+}
+
+TEST_F(StoreGroupCommitTest, AFailedCommitWithARulesStageReportsNothingAndStoresNothing) {
+  StoreOptions so;
+  so.path = dir_.path() / "uda.db";
+  so.busy_timeout = Millis(0);
+  auto busy_store = JobStore::open(so);
+  ASSERT_TRUE(busy_store) << busy_store.error().message;
+  // Another connection holds the write lock: the batch cannot commit.
+  auto other = sqlite::Connection::open(so.path, sqlite::Connection::Mode::ReadWriteCreate);
+  auto hold = std::make_unique<sqlite::Transaction>(other);
+  StageLog log;
+  std::atomic<int> answered{0};
+  std::atomic<int> woken{0};
+  std::mutex mu;
+  std::vector<std::vector<bool>> answers;
+  {
+    GroupCommitter gc(
+        **busy_store, 10, 100, Millis(0), [&](std::size_t) { ++woken; },
+        recording_stage(log, **busy_store, answered));
+    submit_batch(gc, {make_trigger("f1", 16777220, "C\\u")}, answers, mu, answered);
+    gc.stop();
+    EXPECT_EQ(gc.stats().failed, 1U);
+  }
+  hold.reset();
+  ASSERT_EQ(answers.size(), 1U);
+  EXPECT_TRUE(answers[0].empty());  // the caller got the error
+  EXPECT_EQ(log.decide_batches.size(), 1U);
+  EXPECT_TRUE(log.reports.empty());
+  EXPECT_EQ(woken.load(), 0);
+  auto f1 = store_->get_trigger("f1");
+  ASSERT_TRUE(f1);
+  EXPECT_FALSE(*f1);
+  auto counts = store_->counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->jobs_by_state["pending"], 0);
+}
+
+TEST_F(StoreGroupCommitTest, AThrowingDecidedCallbackLeavesTheCommitAndLaterBatchesAlone) {
+  std::atomic<int> answered{0};
+  std::atomic<int> reports{0};
+  std::atomic<int> woken{0};
+  std::mutex mu;
+  std::vector<std::vector<bool>> answers;
+  GroupCommitter::RulesStage stage;
+  stage.decide = simple_rules;
+  stage.decided = [&](std::span<const Trigger>, std::span<const Decision>,
+                      std::span<const DecisionOutcome>) {
+    ++reports;
+    throw std::runtime_error("log sink gone");
+  };
+  {
+    GroupCommitter gc(
+        *store_, 10, 100, Millis(0), [&](std::size_t) { ++woken; }, std::move(stage));
+    submit_batch(gc, {make_trigger("r1", 16777220, "C\\u")}, answers, mu, answered);
+    for (int i = 0; i < 60'000 && reports.load() < 1; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    submit_batch(gc, {make_trigger("r2", 16777221, "C\\u")}, answers, mu, answered);
+    gc.stop();
+    EXPECT_EQ(gc.stats().failed, 0U);
+  }
+  EXPECT_EQ(answers, (std::vector<std::vector<bool>>{{true}, {true}}));
+  EXPECT_EQ(reports.load(), 2);
+  EXPECT_EQ(woken.load(), 0);
+  for (const char* id : {"r1", "r2"}) {
+    auto r = store_->get_trigger(id);
+    ASSERT_TRUE(r && *r) << id;
+    EXPECT_EQ((*r)->state, "decided") << id;
+    EXPECT_TRUE((*r)->job_id) << id;
+  }
 }
 
 }  // namespace
