@@ -19,7 +19,7 @@ GroupCommitter::GroupCommitter(JobStore& store, std::size_t max_batch, std::size
       max_queue_(std::max<std::size_t>(1, max_queue)),
       max_delay_(std::max(Millis(0), max_delay)),
       on_committed_(std::move(on_committed)),
-      rules_(std::move(rules)),
+      rules_(std::make_shared<const RulesStage>(std::move(rules))),
       deliver_(std::move(deliver)) {
   writer_ = std::thread([this] { run(); });
 }
@@ -144,9 +144,9 @@ void GroupCommitter::commit(std::vector<Request> requests, std::size_t n) {
   // The rules stage first, outside any lock: its decisions go into the
   // same transaction as the triggers.
   std::vector<Decision> decisions;
-  if (rules_.decide) {
+  if (rules_->decide) {
     try {
-      decisions = rules_.decide(triggers);
+      decisions = rules_->decide(triggers);
       if (decisions.size() != triggers.size()) {
         spdlog::error(
             "intake: the rules stage answered {} decision(s) for {} trigger(s); the batch is "
@@ -201,11 +201,13 @@ void GroupCommitter::commit(std::vector<Request> requests, std::size_t n) {
 
   // Only now, after the commit, does any caller learn its answer; then the
   // rules stage reports what it stored.
+  // The answers hold what they need (not this committer): a deliverer may
+  // run them after the committer is gone.
   auto answers =
       std::make_shared<Answers>(Answers{std::move(requests), std::move(failure), std::move(stored),
-                                        std::move(triggers), std::move(decisions)});
+                                        std::move(triggers), std::move(decisions), rules_});
   if (deliver_) {
-    deliver_([this, answers] { answer(*answers); });
+    deliver_([answers] { answer(*answers); });
   } else {
     answer(*answers);
   }
@@ -224,9 +226,9 @@ void GroupCommitter::answer(Answers& a) {
     }
     at += k;
   }
-  if (a.failure || a.stored.decided.empty() || !rules_.decided) return;
+  if (a.failure || a.stored.decided.empty() || !a.rules->decided) return;
   try {
-    rules_.decided(a.triggers, a.decisions, a.stored.decided);
+    a.rules->decided(a.triggers, a.decisions, a.stored.decided);
   } catch (const std::exception& e) {
     spdlog::error("intake: reporting {} decision(s) failed: {}", a.stored.decided.size(), e.what());
   }

@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -108,17 +109,18 @@ class GroupCommitter {
     JobStore::Intake stored;
     std::vector<Trigger> triggers;
     std::vector<Decision> decisions;
+    std::shared_ptr<const RulesStage> rules;
   };
   void run();
   void commit(std::vector<Request> requests, std::size_t n);
-  void answer(Answers& a);
+  static void answer(Answers& a);
 
   JobStore& store_;
   const std::size_t max_batch_;
   const std::size_t max_queue_;
   const Millis max_delay_;
   OnCommitted on_committed_;
-  RulesStage rules_;
+  std::shared_ptr<const RulesStage> rules_;
   Deliver deliver_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -712,3 +712,82 @@ TEST_F(StoreGroupCommitTest, AThrowingDecidedCallbackLeavesTheCommitAndLaterBatc
 
 }  // namespace
 }  // namespace uda
+
+// The deliverer (GroupCommitter::Deliver): a batch's answers and its report
+// reach the caller as ONE function, and nothing is answered until it runs,
+// on whichever thread runs it (the agent's io thread).
+namespace uda {
+namespace {
+
+TEST_F(StoreGroupCommitTest, ADelivererGetsEachBatchsAnswersAndReportAsOneFunction) {
+  StageLog log;
+  std::atomic<int> answered{0};
+  std::mutex mu;
+  std::vector<std::vector<bool>> answers;
+  std::mutex delivered_mu;
+  std::vector<std::function<void()>> delivered;
+  {
+    GroupCommitter gc(*store_, 2, 100, kLong, nullptr, recording_stage(log, *store_, answered),
+                      [&](std::function<void()> f) {
+                        std::lock_guard lock(delivered_mu);
+                        delivered.push_back(std::move(f));
+                      });
+    submit_batch(gc, {make_trigger("a", 16777220, "C\\u")}, answers, mu, answered);
+    submit_batch(gc, {make_trigger("b", 16777221, "C\\svc")}, answers, mu, answered);
+    submit_batch(gc, {make_trigger("c", 16777222, "C\\u")}, answers, mu, answered);
+    gc.stop();  // commits the third one alone
+    EXPECT_EQ(gc.stats().batches, 2U);
+  }
+  // Committed, but nobody has been answered and nothing reported yet.
+  EXPECT_EQ(answered.load(), 0);
+  EXPECT_TRUE(log.reports.empty());
+  auto a = store_->get_trigger("a");
+  ASSERT_TRUE(a && *a);
+  EXPECT_EQ((*a)->state, "decided");
+
+  ASSERT_EQ(delivered.size(), 2U);  // one per batch, not one per request
+  delivered[0]();
+  EXPECT_EQ(answered.load(), 2);
+  ASSERT_EQ(log.reports.size(), 1U);
+  EXPECT_EQ(log.reports[0].answered_before, 2);  // answers first, then the report
+  EXPECT_EQ(log.reports[0].trigger_ids, (std::vector<std::string>{"a", "b"}));
+  delivered[1]();
+  EXPECT_EQ(answered.load(), 3);
+  ASSERT_EQ(log.reports.size(), 2U);
+  EXPECT_EQ(answers, (std::vector<std::vector<bool>>{{true}, {true}, {true}}));
+}
+
+TEST_F(StoreGroupCommitTest, ADelivererAlsoCarriesAFailedBatchsError) {
+  StoreOptions so;
+  so.path = dir_.path() / "uda.db";
+  so.busy_timeout = Millis(0);
+  auto busy_store = JobStore::open(so);
+  ASSERT_TRUE(busy_store) << busy_store.error().message;
+  // Another connection holds the write lock: the commit fails and the error
+  // goes out through the deliverer like an answer would.
+  auto other = sqlite::Connection::open(so.path, sqlite::Connection::Mode::ReadWriteCreate);
+  auto hold = std::make_unique<sqlite::Transaction>(other);
+
+  std::vector<std::function<void()>> delivered;
+  std::mutex delivered_mu;
+  std::optional<std::string> error;
+  {
+    GroupCommitter gc(**busy_store, 1, 100, kLong, nullptr, {}, [&](std::function<void()> f) {
+      std::lock_guard lock(delivered_mu);
+      delivered.push_back(std::move(f));
+    });
+    gc.submit(std::vector<Trigger>{make_trigger("x", 1, "C\\u")},
+              [&](Expected<std::vector<bool>> r) {
+                error = r ? std::string("no error") : r.error().message;
+              });
+    gc.stop();
+  }
+  EXPECT_FALSE(error);
+  ASSERT_EQ(delivered.size(), 1U);
+  delivered[0]();
+  ASSERT_TRUE(error);
+  EXPECT_THAT(*error, HasSubstr("could not insert"));
+}
+
+}  // namespace
+}  // namespace uda
