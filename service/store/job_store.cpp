@@ -445,19 +445,29 @@ struct JobStore::Impl {
     const std::string user =
         d.user ? d.user->str() : (d.upn ? *d.upn : std::string(trim(trigger_user)));
     const std::string key = idempotency_key(resource_id, machine_name, user, d.source, d.type);
-    if (auto active = active_job_with_key(key, 0)) {
-      a.outcome.decision = "duplicate";
-      a.outcome.job_id = active;
-      return a;
-    }
     {
-      auto st = db.cached(
-          "SELECT id FROM jobs WHERE idempotency_key = ?1 AND state = 'done' "
-          "AND finished_at_ms >= ?2 ORDER BY finished_at_ms DESC, id DESC LIMIT 1");
-      st.bind(1, key).bind(2, now - duplicate_window);
-      if (st.step()) {
+      // One look at the jobs with this key (one per repeat until purged): an
+      // active one wins; else the latest done within duplicate_window.
+      auto st = db.cached("SELECT id, state, finished_at_ms FROM jobs WHERE idempotency_key = ?1");
+      st.bind(1, key);
+      const TimePoint done_since = now - duplicate_window;
+      std::optional<std::pair<TimePoint, std::int64_t>> latest_done;
+      while (st.step()) {
+        const std::string state = st.text(1);
+        if (state == "pending" || state == "leased") {
+          a.outcome.decision = "duplicate";
+          a.outcome.job_id = st.int64(0);
+          return a;
+        }
+        const auto finished = st.opt_time(2);
+        if (state == "done" && finished && *finished >= done_since) {
+          const std::pair candidate(*finished, st.int64(0));
+          if (!latest_done || candidate > *latest_done) latest_done = candidate;
+        }
+      }
+      if (latest_done) {
         a.outcome.decision = "duplicate";
-        a.outcome.job_id = st.int64(0);
+        a.outcome.job_id = latest_done->second;
         return a;
       }
     }

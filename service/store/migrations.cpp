@@ -19,7 +19,8 @@ namespace {
 //   delete a job together with all its triggers anyway).
 // - jobs_active_key makes two active jobs with one idempotency key impossible;
 //   jobs_done_key finds a recent done job with a key (duplicate window);
-//   jobs_finished finds terminal rows to purge.
+//   jobs_finished finds terminal rows to purge. (Version 3 replaces the two
+//   key indexes.)
 constexpr std::string_view kV1 = R"sql(
 CREATE TABLE jobs (
   id                  INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -103,9 +104,42 @@ CREATE TABLE idempotency (
 CREATE INDEX idempotency_created ON idempotency (created_at_ms);
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// Version 3: indexes that a job's or trigger's change of state does not
+// move, so the hot paths write fewer (and fewer random) index pages.
+//
+// - jobs_key (every job, by idempotency key) replaces the unique partial
+//   jobs_active_key and jobs_done_key. Their entries moved with each job
+//   finishing (out of one, into the other): two random pages per job. A
+//   key's entry is now written once, when the job is created; the rows with
+//   a key (one per repeat until purged) are read to find an active or a
+//   recently done job. Two triggers keep "at most one pending or leased job
+//   per key" enforced by the database, as the unique index did.
+// - triggers_received and triggers_skipped replace triggers_state_received
+//   (state, received_at_ms): only the triggers waiting for a decision and
+//   the skipped ones (purged by decision time) are indexed, so a trigger
+//   stored with its job at intake enters neither.
+constexpr std::string_view kV3 = R"sql(
+DROP INDEX jobs_active_key;
+DROP INDEX jobs_done_key;
+CREATE INDEX jobs_key ON jobs (idempotency_key);
+CREATE TRIGGER jobs_one_active_per_key BEFORE UPDATE OF state, idempotency_key ON jobs
+  WHEN NEW.state IN ('pending', 'leased')
+   AND (OLD.state NOT IN ('pending', 'leased') OR NEW.idempotency_key IS NOT OLD.idempotency_key)
+   AND EXISTS (SELECT 1 FROM jobs WHERE idempotency_key = NEW.idempotency_key
+               AND state IN ('pending', 'leased') AND id <> NEW.id)
+BEGIN
+  SELECT RAISE(ABORT, 'another pending or leased job has this idempotency key');
+END;
+
+DROP INDEX triggers_state_received;
+CREATE INDEX triggers_received ON triggers (received_at_ms) WHERE state = 'received';
+CREATE INDEX triggers_skipped ON triggers (decided_at_ms) WHERE state = 'skipped';
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "triggers, jobs and attempts", kV1},
     {2, "idempotency keys", kV2},
+    {3, "indexes that state changes do not move", kV3},
 }};
 
 }  // namespace

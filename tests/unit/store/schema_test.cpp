@@ -55,10 +55,15 @@ TEST(StoreSchemaTest, MigratesAnEmptyFileToTheLatestVersion) {
   EXPECT_EQ(schema_objects(path, "table"),
             (std::set<std::string>{"triggers", "jobs", "attempts", "idempotency"}));
   const auto indexes = schema_objects(path, "index");
-  for (const char* name :
-       {"jobs_due", "jobs_active_key", "triggers_state_received", "triggers_job", "attempts_job"}) {
+  for (const char* name : {"jobs_due", "jobs_key", "jobs_finished", "triggers_received",
+                           "triggers_skipped", "triggers_job", "attempts_job"}) {
     EXPECT_TRUE(indexes.contains(name)) << name;
   }
+  // Replaced by version 3.
+  for (const char* name : {"jobs_active_key", "jobs_done_key", "triggers_state_received"}) {
+    EXPECT_FALSE(indexes.contains(name)) << name;
+  }
+  EXPECT_EQ(schema_objects(path, "trigger"), (std::set<std::string>{"jobs_one_active_per_key"}));
   EXPECT_EQ(pragma_text(path, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(pragma_text(path, "PRAGMA user_version"),
             std::to_string(store::latest_schema_version()));
@@ -86,6 +91,58 @@ TEST(StoreSchemaTest, MigratesAVersionOneStoreKeepingItsRows) {
   auto none = store->find_idempotency("x", "y");
   ASSERT_TRUE(none) << none.error().message;
   EXPECT_FALSE(none->has_value());
+}
+
+// A version 2 store with jobs in every state is migrated to version 3 in
+// place: rows kept, the new indexes answer the same questions, and a second
+// active job with a key is still refused by the database.
+TEST(StoreSchemaTest, MigratesAVersionTwoStoreToKeyIndexesThatStateChangesDoNotMove) {
+  test::TempDir dir;
+  const auto path = dir.path() / "uda.db";
+  {
+    auto db = sqlite::Connection::open(path, sqlite::Connection::Mode::ReadWriteCreate);
+    db.exec(std::string(store::migrations()[0].sql));
+    db.exec(std::string(store::migrations()[1].sql));
+    db.exec("PRAGMA user_version = 2");
+    db.exec(
+        "INSERT INTO jobs (id, trigger_id, machine_resource_id, user, source_id, type_id, "
+        "idempotency_key, state, next_attempt_at_ms, created_at_ms, updated_at_ms, "
+        "finished_at_ms) VALUES "
+        "(1, 't1', 16777220, 'C\\a', 4, 1, 'k-pending', 'pending', 0, 0, 0, NULL), "
+        "(2, 't2', 16777221, 'C\\b', 4, 1, 'k-done', 'done', 0, 0, 0, 4102444800000), "
+        "(3, 't3', 16777222, 'C\\c', 4, 1, 'k-dead', 'dead', 0, 0, 0, 1)");
+    db.exec(
+        "INSERT INTO triggers (id, kind, machine_resource_id, user, received_at_ms, state) "
+        "VALUES ('r1', 'osd', 16777220, 'C\\a', 5, 'received'), "
+        "('s1', 'osd', 16777220, 'C\\a', 6, 'skipped')");
+  }
+  auto store = open_store(path);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->schema_version(), store::latest_schema_version());
+  auto received = store->received_triggers(10);
+  ASSERT_TRUE(received) << received.error().message;
+  ASSERT_EQ(received->size(), 1U);
+  EXPECT_EQ(received->front().id, "r1");
+  auto job = store->get_job(2);
+  ASSERT_TRUE(job && *job);
+  EXPECT_EQ((*job)->state, JobState::Done);
+
+  auto db = sqlite::Connection::open(path, sqlite::Connection::Mode::ReadWriteCreate);
+  // A job with a key of its own may become active again...
+  db.exec("UPDATE jobs SET state = 'pending' WHERE id = 3");
+  db.exec("UPDATE jobs SET state = 'dead' WHERE id = 3");
+  // ...but not as a second active job with k-pending: refused, row unchanged.
+  try {
+    db.exec("UPDATE jobs SET idempotency_key = 'k-pending', state = 'pending' WHERE id = 3");
+    ADD_FAILURE() << "a second active job with one key was accepted";
+  } catch (const sqlite::Error& e) {
+    EXPECT_EQ(e.primary(), SQLITE_CONSTRAINT);
+    EXPECT_THAT(e.what(), HasSubstr("another pending or leased job has this idempotency key"));
+  }
+  auto st = db.prepare("SELECT state, idempotency_key FROM jobs WHERE id = 3");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.text(0), "dead");
+  EXPECT_EQ(st.text(1), "k-dead");
 }
 
 TEST(StoreSchemaTest, MigrationsAreOrderedAndContiguous) {
