@@ -114,6 +114,13 @@ Trigger read_trigger(const Statement& st) {
   return t;
 }
 
+// Binds ?1..?8 of an INSERT INTO triggers: the trigger as received.
+void bind_received_columns(Statement& st, const Trigger& t) {
+  st.bind(1, t.id).bind(2, to_string(t.kind)).bind(3, t.machine.resource_id);
+  st.bind(4, t.machine.name).bind(5, t.user).bind(6, t.origin);
+  st.bind(7, dump(attributes_to_json(t.attributes))).bind(8, t.received_at);
+}
+
 TriggerRecord read_trigger_record(const Statement& st) {
   TriggerRecord r;
   r.trigger = read_trigger(st);
@@ -655,9 +662,7 @@ Expected<JobStore::Intake> JobStore::insert_and_decide(std::span<const Trigger> 
             "attributes_json, received_at_ms, state) "
             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received') "
             "ON CONFLICT (id) DO NOTHING");
-        st.bind(1, t.id).bind(2, to_string(t.kind)).bind(3, t.machine.resource_id);
-        st.bind(4, t.machine.name).bind(5, t.user).bind(6, t.origin);
-        st.bind(7, dump(attributes_to_json(t.attributes))).bind(8, t.received_at);
+        bind_received_columns(st, t);
         st.run();
         out.inserted.push_back(db.changes() == 1);
         continue;
@@ -680,9 +685,7 @@ Expected<JobStore::Intake> JobStore::insert_and_decide(std::span<const Trigger> 
           "attributes_json, received_at_ms, state, decided_at_ms, decision, rule, reason, "
           "trace_json, job_id) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
-      st.bind(1, t.id).bind(2, to_string(t.kind)).bind(3, t.machine.resource_id);
-      st.bind(4, t.machine.name).bind(5, t.user).bind(6, t.origin);
-      st.bind(7, dump(attributes_to_json(t.attributes))).bind(8, t.received_at);
+      bind_received_columns(st, t);
       st.bind(9, o.job_id ? "decided" : "skipped").bind(10, now).bind(11, o.decision);
       st.bind(12, d.rule).bind(13, reason).bind(14, dump(trace_to_json(d.trace)));
       st.bind(15, o.job_id);
