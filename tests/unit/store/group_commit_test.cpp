@@ -41,8 +41,23 @@ class StoreGroupCommitTest : public ::testing::Test {
     EXPECT_TRUE(c) << c.error().message;
     return c ? c->triggers_received : -1;
   }
+  // A second store on the same file that cannot commit: another connection
+  // holds the write lock (until hold_.reset()) and busy_timeout is 0.
+  std::unique_ptr<JobStore> locked_store() {
+    StoreOptions so;
+    so.path = dir_.path() / "uda.db";
+    so.busy_timeout = Millis(0);
+    auto s = JobStore::open(so);
+    EXPECT_TRUE(s) << s.error().message;
+    locker_ = std::make_unique<sqlite::Connection>(
+        sqlite::Connection::open(so.path, sqlite::Connection::Mode::ReadWriteCreate));
+    hold_ = std::make_unique<sqlite::Transaction>(*locker_);
+    return s ? std::move(*s) : nullptr;
+  }
   test::TempDir dir_;
   std::unique_ptr<JobStore> store_;
+  std::unique_ptr<sqlite::Connection> locker_;
+  std::unique_ptr<sqlite::Transaction> hold_;
 };
 
 TEST_F(StoreGroupCommitTest, ManyThreadsSubmittingConcurrentlyAllCommit) {
@@ -202,15 +217,10 @@ TEST_F(StoreGroupCommitTest, DestructorCommitsWhatIsQueued) {
 }
 
 TEST_F(StoreGroupCommitTest, CommitFailureReachesEveryCallerOfTheBatch) {
-  StoreOptions so;
-  so.path = dir_.path() / "uda.db";
-  so.busy_timeout = Millis(0);
-  auto busy_store = JobStore::open(so);
-  ASSERT_TRUE(busy_store) << busy_store.error().message;
   // Another connection holds the write lock: the batch cannot commit.
-  auto other = sqlite::Connection::open(so.path, sqlite::Connection::Mode::ReadWriteCreate);
-  auto hold = std::make_unique<sqlite::Transaction>(other);
-  GroupCommitter gc(**busy_store, 2, 100, kLong);
+  auto busy_store = locked_store();
+  ASSERT_TRUE(busy_store);
+  GroupCommitter gc(*busy_store, 2, 100, kLong);
   auto a = gc.submit(make_trigger("a", 1, "C\\u"));
   auto b = gc.submit(make_trigger("b", 1, "C\\u"));
   auto ra = a.get();
@@ -219,7 +229,7 @@ TEST_F(StoreGroupCommitTest, CommitFailureReachesEveryCallerOfTheBatch) {
   ASSERT_FALSE(rb);
   EXPECT_THAT(ra.error().message, HasSubstr("SQLITE_BUSY"));
   EXPECT_EQ(gc.stats().batches, 0U);
-  hold.reset();
+  hold_.reset();
   auto rc = gc.submit(make_trigger("c", 1, "C\\u"));
   gc.stop();
   EXPECT_TRUE(rc.get());
@@ -388,38 +398,48 @@ GroupCommitter::RulesStage recording_stage(
   return stage;
 }
 
-// Submits `triggers` as one request; the answer is stored in `answers`
-// (one entry per request, empty on error) and `answered` counts it.
-void submit_batch(GroupCommitter& gc, std::vector<Trigger> triggers,
-                  std::vector<std::vector<bool>>& answers, std::mutex& mu,
-                  std::atomic<int>& answered) {
-  gc.submit(std::move(triggers), [&](Expected<std::vector<bool>> r) {
-    {
-      std::lock_guard lock(mu);
-      answers.push_back(r ? *r : std::vector<bool>{});
-    }
-    ++answered;
-  });
-}
+// The callers of one test: each request's answer (empty on error) in
+// `answers`, counted by `answered`; OnCommitted calls in `woken`, and the
+// undecided triggers they named in `undecided`.
+struct Callers {
+  std::mutex mu;
+  std::vector<std::vector<bool>> answers;
+  std::atomic<int> answered{0};
+  std::atomic<int> woken{0};
+  std::atomic<std::size_t> undecided{0};
+
+  // Submits `triggers` as one request.
+  void submit(GroupCommitter& gc, std::vector<Trigger> triggers) {
+    gc.submit(std::move(triggers), [this](Expected<std::vector<bool>> r) {
+      {
+        std::lock_guard lock(mu);
+        answers.push_back(r ? *r : std::vector<bool>{});
+      }
+      ++answered;
+    });
+  }
+  GroupCommitter::OnCommitted on_committed() {
+    return [this](std::size_t n) {
+      ++woken;
+      undecided += n;
+    };
+  }
+};
 
 TEST_F(StoreGroupCommitTest, RulesStageDecisionsAreStoredAndReportedAfterTheAnswers) {
   StageLog log;
-  std::atomic<int> answered{0};
-  std::atomic<int> woken{0};
-  std::mutex mu;
-  std::vector<std::vector<bool>> answers;
+  Callers c;
   {
     // One batch of three requests: committed when full, never by a timer.
-    GroupCommitter gc(
-        *store_, 3, 100, kLong, [&](std::size_t) { ++woken; },
-        recording_stage(log, *store_, answered));
-    submit_batch(gc, {make_trigger("a", 16777220, "C\\u")}, answers, mu, answered);
-    submit_batch(gc, {make_trigger("b", 16777221, "C\\svc")}, answers, mu, answered);
-    submit_batch(gc, {make_trigger("c", 16777220, "C\\u")}, answers, mu, answered);  // a's key
+    GroupCommitter gc(*store_, 3, 100, kLong, c.on_committed(),
+                      recording_stage(log, *store_, c.answered));
+    c.submit(gc, {make_trigger("a", 16777220, "C\\u")});
+    c.submit(gc, {make_trigger("b", 16777221, "C\\svc")});
+    c.submit(gc, {make_trigger("c", 16777220, "C\\u")});  // a's key
     gc.stop();
     EXPECT_EQ(gc.stats().batches, 1U);
   }
-  EXPECT_EQ(answers, (std::vector<std::vector<bool>>{{true}, {true}, {true}}));
+  EXPECT_EQ(c.answers, (std::vector<std::vector<bool>>{{true}, {true}, {true}}));
   ASSERT_EQ(log.decide_batches.size(), 1U);
   EXPECT_EQ(log.decide_batches[0], (std::vector<std::string>{"a", "b", "c"}));
   ASSERT_EQ(log.reports.size(), 1U);
@@ -439,17 +459,17 @@ TEST_F(StoreGroupCommitTest, RulesStageDecisionsAreStoredAndReportedAfterTheAnsw
   EXPECT_EQ(report.outcomes[2].job_id, report.outcomes[0].job_id);
   // Already committed when decided() ran.
   EXPECT_EQ(report.stored_states, (std::vector<std::string>{"decided", "skipped", "decided"}));
-  EXPECT_EQ(woken.load(), 0);  // everything decided: nothing for the Decider
+  EXPECT_EQ(c.woken.load(), 0);  // everything decided: nothing for the Decider
 
   // What the outcomes say is what is stored.
   auto a = store_->get_trigger("a");
   ASSERT_TRUE(a && *a);
   EXPECT_EQ((*a)->decision, "create");
   EXPECT_EQ((*a)->job_id, report.outcomes[0].job_id);
-  auto c = store_->get_trigger("c");
-  ASSERT_TRUE(c && *c);
-  EXPECT_EQ((*c)->decision, "duplicate");
-  EXPECT_EQ((*c)->job_id, report.outcomes[0].job_id);
+  auto third = store_->get_trigger("c");
+  ASSERT_TRUE(third && *third);
+  EXPECT_EQ((*third)->decision, "duplicate");
+  EXPECT_EQ((*third)->job_id, report.outcomes[0].job_id);
   auto job = store_->get_job(*report.outcomes[0].job_id);
   ASSERT_TRUE(job && *job);
   EXPECT_EQ((*job)->trigger_id, "a");
@@ -463,34 +483,23 @@ TEST_F(StoreGroupCommitTest, RulesStageDecisionsAreStoredAndReportedAfterTheAnsw
 TEST_F(StoreGroupCommitTest, ThrowingRulesStageStoresTheBatchUndecided) {
   ASSERT_TRUE(store_->insert_triggers(std::vector{make_trigger("old", 1, "C\\u")}));
   StageLog log;
-  std::atomic<int> answered{0};
-  std::atomic<int> woken{0};
-  std::atomic<std::size_t> undecided{0};
-  std::mutex mu;
-  std::vector<std::vector<bool>> answers;
+  Callers c;
   {
-    GroupCommitter gc(
-        *store_, 10, 100, Millis(0),
-        [&](std::size_t n) {
-          ++woken;
-          undecided += n;
-        },
-        recording_stage(log, *store_, answered,
-                        [](std::span<const Trigger>) -> std::vector<Decision> {
-                          throw std::runtime_error("rules exploded");
-                        }));
-    submit_batch(gc,
-                 {make_trigger("n1", 16777220, "C\\u"), make_trigger("n2", 16777221, "C\\u"),
-                  make_trigger("old", 16777222, "C\\u")},
-                 answers, mu, answered);
+    GroupCommitter gc(*store_, 10, 100, Millis(0), c.on_committed(),
+                      recording_stage(log, *store_, c.answered,
+                                      [](std::span<const Trigger>) -> std::vector<Decision> {
+                                        throw std::runtime_error("rules exploded");
+                                      }));
+    c.submit(gc, {make_trigger("n1", 16777220, "C\\u"), make_trigger("n2", 16777221, "C\\u"),
+                  make_trigger("old", 16777222, "C\\u")});
     gc.stop();
   }
   // The callers still get success, per trigger.
-  EXPECT_EQ(answers, (std::vector<std::vector<bool>>{{true, true, false}}));
+  EXPECT_EQ(c.answers, (std::vector<std::vector<bool>>{{true, true, false}}));
   EXPECT_EQ(log.decide_batches.size(), 1U);
   EXPECT_TRUE(log.reports.empty());  // nothing decided: nothing to report
-  EXPECT_EQ(woken.load(), 1);
-  EXPECT_EQ(undecided.load(), 2U);  // the two inserted, not the one already stored
+  EXPECT_EQ(c.woken.load(), 1);
+  EXPECT_EQ(c.undecided.load(), 2U);  // the two inserted, not the one already stored
   for (const char* id : {"n1", "n2"}) {
     auto r = store_->get_trigger(id);
     ASSERT_TRUE(r && *r) << id;
@@ -508,32 +517,22 @@ TEST_F(StoreGroupCommitTest, RulesStageAnsweringTheWrongNumberStoresTheBatchUnde
   for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}}) {
     SCOPED_TRACE(fmt::format("{} decision(s) for 2 triggers", n));
     StageLog log;
-    std::atomic<int> answered{0};
-    std::atomic<int> woken{0};
-    std::atomic<std::size_t> undecided{0};
-    std::mutex mu;
-    std::vector<std::vector<bool>> answers;
+    Callers c;
     const std::string p = fmt::format("w{}-", n);
     {
-      GroupCommitter gc(
-          *store_, 10, 100, Millis(0),
-          [&](std::size_t k) {
-            ++woken;
-            undecided += k;
-          },
-          recording_stage(log, *store_, answered, [n](std::span<const Trigger>) {
-            return std::vector<Decision>(n, create_decision());
-          }));
-      submit_batch(
-          gc, {make_trigger(p + "0", 16777220, "C\\u"), make_trigger(p + "1", 16777221, "C\\u")},
-          answers, mu, answered);
+      GroupCommitter gc(*store_, 10, 100, Millis(0), c.on_committed(),
+                        recording_stage(log, *store_, c.answered, [n](std::span<const Trigger>) {
+                          return std::vector<Decision>(n, create_decision());
+                        }));
+      c.submit(gc,
+               {make_trigger(p + "0", 16777220, "C\\u"), make_trigger(p + "1", 16777221, "C\\u")});
       gc.stop();
     }
-    EXPECT_EQ(answers, (std::vector<std::vector<bool>>{{true, true}}));
+    EXPECT_EQ(c.answers, (std::vector<std::vector<bool>>{{true, true}}));
     EXPECT_EQ(log.decide_batches.size(), 1U);
     EXPECT_TRUE(log.reports.empty());
-    EXPECT_EQ(woken.load(), 1);
-    EXPECT_EQ(undecided.load(), 2U);
+    EXPECT_EQ(c.woken.load(), 1);
+    EXPECT_EQ(c.undecided.load(), 2U);
     for (const auto& id : {p + "0", p + "1"}) {
       auto r = store_->get_trigger(id);
       ASSERT_TRUE(r && *r) << id;
@@ -549,28 +548,22 @@ TEST_F(StoreGroupCommitTest, RulesStageAnsweringTheWrongNumberStoresTheBatchUnde
 
 TEST_F(StoreGroupCommitTest, OnCommittedIsNotCalledWhenTheRulesStageDecidedEverything) {
   StageLog log;
-  std::atomic<int> answered{0};
-  std::atomic<int> woken{0};
-  std::mutex mu;
-  std::vector<std::vector<bool>> answers;
+  Callers c;
   {
-    GroupCommitter gc(
-        *store_, 10, 100, Millis(0), [&](std::size_t) { ++woken; },
-        recording_stage(log, *store_, answered));
+    GroupCommitter gc(*store_, 10, 100, Millis(0), c.on_committed(),
+                      recording_stage(log, *store_, c.answered));
     for (int i = 0; i < 5; ++i) {
       const auto id = "d" + std::to_string(i);
-      submit_batch(gc, {make_trigger(id, static_cast<std::uint32_t>(16777220 + i), "C\\u")},
-                   answers, mu, answered);
+      c.submit(gc, {make_trigger(id, static_cast<std::uint32_t>(16777220 + i), "C\\u")});
     }
     // Also a batch that repeats a stored id next to a new skipped one: not
     // inserted is not "stored undecided" either.
-    submit_batch(gc, {make_trigger("d0", 1, "C\\u"), make_trigger("s", 2, "C\\svc")}, answers, mu,
-                 answered);
+    c.submit(gc, {make_trigger("d0", 1, "C\\u"), make_trigger("s", 2, "C\\svc")});
     gc.stop();
   }
-  ASSERT_EQ(answers.size(), 6U);
-  EXPECT_EQ(answers.back(), (std::vector<bool>{false, true}));
-  EXPECT_EQ(woken.load(), 0);
+  ASSERT_EQ(c.answers.size(), 6U);
+  EXPECT_EQ(c.answers.back(), (std::vector<bool>{false, true}));
+  EXPECT_EQ(c.woken.load(), 0);
   EXPECT_EQ(received(), 0);
   std::size_t reported = 0;
   for (const auto& r : log.reports) reported += r.outcomes.size();
@@ -585,32 +578,26 @@ TEST_F(StoreGroupCommitTest, OnCommittedIsNotCalledWhenTheRulesStageDecidedEvery
 
 TEST_F(StoreGroupCommitTest, ADuplicateIdInALaterSubmissionGetsNoDecisionAndIsNotReported) {
   StageLog log;
-  std::atomic<int> answered{0};
-  std::atomic<int> woken{0};
-  std::mutex mu;
-  std::vector<std::vector<bool>> answers;
+  Callers c;
   {
-    GroupCommitter gc(
-        *store_, 10, 100, Millis(0), [&](std::size_t) { ++woken; },
-        recording_stage(log, *store_, answered));
+    GroupCommitter gc(*store_, 10, 100, Millis(0), c.on_committed(),
+                      recording_stage(log, *store_, c.answered));
     auto wait_for = [&](int n) {
-      for (int i = 0; i < 60'000 && answered.load() < n; ++i) {
+      for (int i = 0; i < 60'000 && c.answered.load() < n; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
-      ASSERT_EQ(answered.load(), n);
+      ASSERT_EQ(c.answered.load(), n);
     };
-    submit_batch(gc, {make_trigger("a", 16777220, "C\\first")}, answers, mu, answered);
+    c.submit(gc, {make_trigger("a", 16777220, "C\\first")});
     wait_for(1);
     // "a" again (another machine and user: it would be a new job) with a new one.
-    submit_batch(gc,
-                 {make_trigger("a", 16777230, "C\\second"), make_trigger("b", 16777221, "C\\b")},
-                 answers, mu, answered);
+    c.submit(gc, {make_trigger("a", 16777230, "C\\second"), make_trigger("b", 16777221, "C\\b")});
     wait_for(2);
     // "a" alone: nothing stored, so nothing reported at all.
-    submit_batch(gc, {make_trigger("a", 16777231, "C\\third")}, answers, mu, answered);
+    c.submit(gc, {make_trigger("a", 16777231, "C\\third")});
     gc.stop();
   }
-  EXPECT_EQ(answers, (std::vector<std::vector<bool>>{{true}, {false, true}, {false}}));
+  EXPECT_EQ(c.answers, (std::vector<std::vector<bool>>{{true}, {false, true}, {false}}));
   EXPECT_EQ(log.decide_batches.size(), 3U);  // the rules ran; the store kept the first "a"
   ASSERT_EQ(log.reports.size(), 2U);
   EXPECT_EQ(log.reports[0].outcomes.size(), 1U);
@@ -620,7 +607,7 @@ TEST_F(StoreGroupCommitTest, ADuplicateIdInALaterSubmissionGetsNoDecisionAndIsNo
   ASSERT_EQ(second.outcomes.size(), 1U);
   EXPECT_EQ(second.outcomes[0].trigger_id, "b");
   EXPECT_EQ(second.outcomes[0].decision, "create");
-  EXPECT_EQ(woken.load(), 0);
+  EXPECT_EQ(c.woken.load(), 0);
 
   auto a = store_->get_trigger("a");
   ASSERT_TRUE(a && *a);
@@ -640,33 +627,24 @@ TEST_F(StoreGroupCommitTest, ADuplicateIdInALaterSubmissionGetsNoDecisionAndIsNo
 }
 
 TEST_F(StoreGroupCommitTest, AFailedCommitWithARulesStageReportsNothingAndStoresNothing) {
-  StoreOptions so;
-  so.path = dir_.path() / "uda.db";
-  so.busy_timeout = Millis(0);
-  auto busy_store = JobStore::open(so);
-  ASSERT_TRUE(busy_store) << busy_store.error().message;
   // Another connection holds the write lock: the batch cannot commit.
-  auto other = sqlite::Connection::open(so.path, sqlite::Connection::Mode::ReadWriteCreate);
-  auto hold = std::make_unique<sqlite::Transaction>(other);
+  auto busy_store = locked_store();
+  ASSERT_TRUE(busy_store);
   StageLog log;
-  std::atomic<int> answered{0};
-  std::atomic<int> woken{0};
-  std::mutex mu;
-  std::vector<std::vector<bool>> answers;
+  Callers c;
   {
-    GroupCommitter gc(
-        **busy_store, 10, 100, Millis(0), [&](std::size_t) { ++woken; },
-        recording_stage(log, **busy_store, answered));
-    submit_batch(gc, {make_trigger("f1", 16777220, "C\\u")}, answers, mu, answered);
+    GroupCommitter gc(*busy_store, 10, 100, Millis(0), c.on_committed(),
+                      recording_stage(log, *busy_store, c.answered));
+    c.submit(gc, {make_trigger("f1", 16777220, "C\\u")});
     gc.stop();
     EXPECT_EQ(gc.stats().failed, 1U);
   }
-  hold.reset();
-  ASSERT_EQ(answers.size(), 1U);
-  EXPECT_TRUE(answers[0].empty());  // the caller got the error
+  hold_.reset();
+  ASSERT_EQ(c.answers.size(), 1U);
+  EXPECT_TRUE(c.answers[0].empty());  // the caller got the error
   EXPECT_EQ(log.decide_batches.size(), 1U);
   EXPECT_TRUE(log.reports.empty());
-  EXPECT_EQ(woken.load(), 0);
+  EXPECT_EQ(c.woken.load(), 0);
   auto f1 = store_->get_trigger("f1");
   ASSERT_TRUE(f1);
   EXPECT_FALSE(*f1);
@@ -676,11 +654,8 @@ TEST_F(StoreGroupCommitTest, AFailedCommitWithARulesStageReportsNothingAndStores
 }
 
 TEST_F(StoreGroupCommitTest, AThrowingDecidedCallbackLeavesTheCommitAndLaterBatchesAlone) {
-  std::atomic<int> answered{0};
+  Callers c;
   std::atomic<int> reports{0};
-  std::atomic<int> woken{0};
-  std::mutex mu;
-  std::vector<std::vector<bool>> answers;
   GroupCommitter::RulesStage stage;
   stage.decide = simple_rules;
   stage.decided = [&](std::span<const Trigger>, std::span<const Decision>,
@@ -689,19 +664,18 @@ TEST_F(StoreGroupCommitTest, AThrowingDecidedCallbackLeavesTheCommitAndLaterBatc
     throw std::runtime_error("log sink gone");
   };
   {
-    GroupCommitter gc(
-        *store_, 10, 100, Millis(0), [&](std::size_t) { ++woken; }, std::move(stage));
-    submit_batch(gc, {make_trigger("r1", 16777220, "C\\u")}, answers, mu, answered);
+    GroupCommitter gc(*store_, 10, 100, Millis(0), c.on_committed(), std::move(stage));
+    c.submit(gc, {make_trigger("r1", 16777220, "C\\u")});
     for (int i = 0; i < 60'000 && reports.load() < 1; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    submit_batch(gc, {make_trigger("r2", 16777221, "C\\u")}, answers, mu, answered);
+    c.submit(gc, {make_trigger("r2", 16777221, "C\\u")});
     gc.stop();
     EXPECT_EQ(gc.stats().failed, 0U);
   }
-  EXPECT_EQ(answers, (std::vector<std::vector<bool>>{{true}, {true}}));
+  EXPECT_EQ(c.answers, (std::vector<std::vector<bool>>{{true}, {true}}));
   EXPECT_EQ(reports.load(), 2);
-  EXPECT_EQ(woken.load(), 0);
+  EXPECT_EQ(c.woken.load(), 0);
   for (const char* id : {"r1", "r2"}) {
     auto r = store_->get_trigger(id);
     ASSERT_TRUE(r && *r) << id;
@@ -721,25 +695,23 @@ namespace {
 
 TEST_F(StoreGroupCommitTest, ADelivererGetsEachBatchsAnswersAndReportAsOneFunction) {
   StageLog log;
-  std::atomic<int> answered{0};
-  std::mutex mu;
-  std::vector<std::vector<bool>> answers;
+  Callers c;
   std::mutex delivered_mu;
   std::vector<std::function<void()>> delivered;
   {
-    GroupCommitter gc(*store_, 2, 100, kLong, nullptr, recording_stage(log, *store_, answered),
+    GroupCommitter gc(*store_, 2, 100, kLong, nullptr, recording_stage(log, *store_, c.answered),
                       [&](std::function<void()> f) {
                         std::lock_guard lock(delivered_mu);
                         delivered.push_back(std::move(f));
                       });
-    submit_batch(gc, {make_trigger("a", 16777220, "C\\u")}, answers, mu, answered);
-    submit_batch(gc, {make_trigger("b", 16777221, "C\\svc")}, answers, mu, answered);
-    submit_batch(gc, {make_trigger("c", 16777222, "C\\u")}, answers, mu, answered);
+    c.submit(gc, {make_trigger("a", 16777220, "C\\u")});
+    c.submit(gc, {make_trigger("b", 16777221, "C\\svc")});
+    c.submit(gc, {make_trigger("c", 16777222, "C\\u")});
     gc.stop();  // commits the third one alone
     EXPECT_EQ(gc.stats().batches, 2U);
   }
   // Committed, but nobody has been answered and nothing reported yet.
-  EXPECT_EQ(answered.load(), 0);
+  EXPECT_EQ(c.answered.load(), 0);
   EXPECT_TRUE(log.reports.empty());
   auto a = store_->get_trigger("a");
   ASSERT_TRUE(a && *a);
@@ -747,32 +719,27 @@ TEST_F(StoreGroupCommitTest, ADelivererGetsEachBatchsAnswersAndReportAsOneFuncti
 
   ASSERT_EQ(delivered.size(), 2U);  // one per batch, not one per request
   delivered[0]();
-  EXPECT_EQ(answered.load(), 2);
+  EXPECT_EQ(c.answered.load(), 2);
   ASSERT_EQ(log.reports.size(), 1U);
   EXPECT_EQ(log.reports[0].answered_before, 2);  // answers first, then the report
   EXPECT_EQ(log.reports[0].trigger_ids, (std::vector<std::string>{"a", "b"}));
   delivered[1]();
-  EXPECT_EQ(answered.load(), 3);
+  EXPECT_EQ(c.answered.load(), 3);
   ASSERT_EQ(log.reports.size(), 2U);
-  EXPECT_EQ(answers, (std::vector<std::vector<bool>>{{true}, {true}, {true}}));
+  EXPECT_EQ(c.answers, (std::vector<std::vector<bool>>{{true}, {true}, {true}}));
 }
 
 TEST_F(StoreGroupCommitTest, ADelivererAlsoCarriesAFailedBatchsError) {
-  StoreOptions so;
-  so.path = dir_.path() / "uda.db";
-  so.busy_timeout = Millis(0);
-  auto busy_store = JobStore::open(so);
-  ASSERT_TRUE(busy_store) << busy_store.error().message;
   // Another connection holds the write lock: the commit fails and the error
   // goes out through the deliverer like an answer would.
-  auto other = sqlite::Connection::open(so.path, sqlite::Connection::Mode::ReadWriteCreate);
-  auto hold = std::make_unique<sqlite::Transaction>(other);
+  auto busy_store = locked_store();
+  ASSERT_TRUE(busy_store);
 
   std::vector<std::function<void()>> delivered;
   std::mutex delivered_mu;
   std::optional<std::string> error;
   {
-    GroupCommitter gc(**busy_store, 1, 100, kLong, nullptr, {}, [&](std::function<void()> f) {
+    GroupCommitter gc(*busy_store, 1, 100, kLong, nullptr, {}, [&](std::function<void()> f) {
       std::lock_guard lock(delivered_mu);
       delivered.push_back(std::move(f));
     });
