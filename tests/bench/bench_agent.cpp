@@ -108,20 +108,19 @@ void BenchAgent::start(std::chrono::seconds timeout) {
       throw std::runtime_error("uda-agent exited during start-up:\n" + text + log());
     }
     const std::string text = log();
-    if (text.size() > log_before && text.find(" ready: ", log_before) != std::string::npos) return;
+    const auto ready =
+        text.size() > log_before ? text.find(" ready: ", log_before) : std::string::npos;
+    if (ready != std::string::npos && text.find('\n', ready) != std::string::npos) {
+      // Read now: a long run rotates the log file, and the ready line with it.
+      const auto line = text.substr(ready, text.find('\n', ready) - ready);
+      const auto at = line.find(" http=");
+      http_url_ = at == std::string::npos ? std::string()
+                                          : line.substr(at + 6, line.find(' ', at + 6) - at - 6);
+      return;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   throw std::runtime_error("uda-agent did not log ready in time");
-}
-
-std::string BenchAgent::http_url() const {
-  const std::string text = log();
-  const auto ready = text.rfind(" ready: ");
-  if (ready == std::string::npos) return {};
-  const auto at = text.find(" http=", ready);
-  if (at == std::string::npos) return {};
-  const auto end = text.find(' ', at + 6);
-  return text.substr(at + 6, end - at - 6);
 }
 
 long BenchAgent::status_kib(const std::string& field) const {

@@ -32,7 +32,7 @@ class BenchAgent {
   // " ready: " log line. Throws std::runtime_error when it exits or times out.
   void start(std::chrono::seconds timeout = std::chrono::seconds(120));
   // The API's base URL from the ready line ("http://127.0.0.1:PORT"), or "".
-  [[nodiscard]] std::string http_url() const;
+  [[nodiscard]] std::string http_url() const { return http_url_; }
   [[nodiscard]] pid_t pid() const { return pid_; }
   // Wall-clock ms (Unix epoch) just before the last start() spawned the process.
   [[nodiscard]] std::int64_t launched_at_ms() const { return launched_at_ms_; }
@@ -47,6 +47,7 @@ class BenchAgent {
   std::filesystem::path dir_;
   pid_t pid_ = -1;
   std::int64_t launched_at_ms_ = 0;
+  std::string http_url_;  // from the last start's ready line
 };
 
 // The agent binary this benchmark was built with.

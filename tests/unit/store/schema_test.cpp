@@ -55,8 +55,9 @@ TEST(StoreSchemaTest, MigratesAnEmptyFileToTheLatestVersion) {
   EXPECT_EQ(schema_objects(path, "table"),
             (std::set<std::string>{"triggers", "jobs", "attempts", "idempotency"}));
   const auto indexes = schema_objects(path, "index");
-  for (const char* name : {"jobs_due", "jobs_key", "jobs_finished", "triggers_received",
-                           "triggers_skipped", "triggers_job", "attempts_job"}) {
+  for (const char* name :
+       {"jobs_due", "jobs_key", "jobs_active_created", "jobs_finished", "triggers_received",
+        "triggers_skipped", "triggers_job", "attempts_job"}) {
     EXPECT_TRUE(indexes.contains(name)) << name;
   }
   // Replaced by version 3.
