@@ -1,8 +1,6 @@
 #include "bench_agent.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,10 +9,11 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <vector>
 
-extern char** environ;
+#include "agent_process.hpp"
 
 namespace uda::bench {
 
@@ -79,22 +78,11 @@ std::string BenchAgent::log() const {
 
 void BenchAgent::start(std::chrono::seconds timeout) {
   if (pid_ > 0) throw std::runtime_error("agent already running");
-  std::vector<std::string> argv_s{agent_binary().string(), "--config", config_path().string(),
-                                  "run"};
-  std::vector<char*> argv;
-  for (auto& s : argv_s) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  const auto out = (dir_ / "var/agent-stderr.log").string();
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_addchdir_np(&fa, dir_.c_str());
   const std::size_t log_before = log().size();  // a restart: only a new ready line counts
   launched_at_ms_ = unix_ms();
-  const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
+  pid_ = test::spawn_in({agent_binary().string(), "--config", config_path().string(), "run"}, dir_,
+                        dir_ / "var/agent-stderr.log");
+  if (pid_ <= 0) {
     pid_ = -1;
     throw std::runtime_error("cannot start " + agent_binary().string());
   }
@@ -108,15 +96,14 @@ void BenchAgent::start(std::chrono::seconds timeout) {
       throw std::runtime_error("uda-agent exited during start-up:\n" + text + log());
     }
     const std::string text = log();
-    const auto ready =
-        text.size() > log_before ? text.find(" ready: ", log_before) : std::string::npos;
-    if (ready != std::string::npos && text.find('\n', ready) != std::string::npos) {
+    if (text.size() > log_before) {
       // Read now: a long run rotates the log file, and the ready line with it.
-      const auto line = text.substr(ready, text.find('\n', ready) - ready);
-      const auto at = line.find(" http=");
-      http_url_ = at == std::string::npos ? std::string()
-                                          : line.substr(at + 6, line.find(' ', at + 6) - at - 6);
-      return;
+      const std::string_view fresh = std::string_view(text).substr(log_before);
+      const auto ready = fresh.find(" ready: ");
+      if (ready != std::string_view::npos && fresh.find('\n', ready) != std::string_view::npos) {
+        http_url_ = test::ready_http_url(fresh.substr(0, fresh.find('\n', ready) + 1));
+        return;
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -139,20 +126,9 @@ long BenchAgent::status_kib(const std::string& field) const {
 
 int BenchAgent::stop(std::chrono::seconds grace) {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, &status, 0);
+  const int code = test::stop_process(pid_, SIGTERM, grace);
   pid_ = -1;
-  return -2;
+  return code;
 }
 
 }  // namespace uda::bench

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "agent_process.hpp"
+
 extern char** environ;
 
 namespace uda::test {
@@ -77,13 +79,7 @@ CommandResult AgentHarness::cli(const std::vector<std::string>& args,
 }
 
 std::string AgentHarness::http_url() const {
-  const std::string text = log();
-  const auto ready = text.rfind(" ready: ");
-  if (ready == std::string::npos) return {};
-  const auto at = text.find(" http=", ready);
-  if (at == std::string::npos) return {};
-  const auto end = text.find(' ', at + 6);
-  return text.substr(at + 6, end - at - 6);
+  return ready_http_url(log());
 }
 
 CommandResult AgentHarness::run_tool(const std::vector<std::string>& argv_in,
@@ -115,7 +111,7 @@ CommandResult AgentHarness::run_tool(const std::vector<std::string>& argv_in,
   posix_spawn_file_actions_destroy(&fa);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.exit_code = exit_code(status);
   std::ifstream o(out_path, std::ios::binary), e(err_path, std::ios::binary);
   r.out.assign(std::istreambuf_iterator<char>(o), {});
   r.err.assign(std::istreambuf_iterator<char>(e), {});
@@ -145,21 +141,9 @@ void AgentHarness::start() {
 bool AgentHarness::launch() {
   if (pid_ > 0) return false;
   ready_before_ = log_count(" ready: ");
-  std::vector<std::string> argv_s{agent_binary().string(), "--config", config_path().string(),
-                                  "run"};
-  std::vector<char*> argv;
-  for (auto& s : argv_s) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  const auto out = (dir_ / "var/agent-stderr.log").string();
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_addchdir_np(&fa, dir_.c_str());
-  const int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) pid_ = -1;
-  return rc == 0;
+  pid_ = spawn_in({agent_binary().string(), "--config", config_path().string(), "run"}, dir_,
+                  dir_ / "var/agent-stderr.log");
+  return pid_ > 0;
 }
 
 bool AgentHarness::wait_ready(std::chrono::milliseconds timeout) {
@@ -183,20 +167,10 @@ void AgentHarness::signal(int sig) const {
 
 int AgentHarness::stop(int sig) {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, sig);
-  int status = 0;
-  // Bounded: a stuck agent is killed after 30 s and the test fails on the code.
-  for (int i = 0; i < 600; ++i) {
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, &status, 0);
+  // Bounded: a stuck agent is killed after 30 s and the test fails on the code (-2).
+  const int code = stop_process(pid_, sig, std::chrono::seconds(30));
   pid_ = -1;
-  return -2;
+  return code;
 }
 
 bool AgentHarness::wait_for(const std::function<bool()>& check, std::chrono::milliseconds timeout) {
