@@ -4,7 +4,6 @@
 #include "intake/decider.hpp"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -14,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "log_capture.hpp"
 #include "rules/rules_loader.hpp"
 #include "temp_dir.hpp"
 
@@ -33,6 +33,19 @@ rules:
 default: {action: skip, reason: not handled}
 )";
 
+// A trigger as a source would hand it over.
+Trigger make(const std::string& id, TriggerKind kind, std::uint32_t machine,
+             const std::string& user) {
+  Trigger t;
+  t.id = id;
+  t.kind = kind;
+  t.machine.resource_id = machine;
+  t.user = user;
+  t.origin = "test";
+  t.received_at = now_ms();
+  return t;
+}
+
 class DeciderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -46,14 +59,7 @@ class DeciderTest : public ::testing::Test {
 
   void submit(const std::string& id, TriggerKind kind, std::uint32_t machine,
               const std::string& user) {
-    Trigger t;
-    t.id = id;
-    t.kind = kind;
-    t.machine.resource_id = machine;
-    t.user = user;
-    t.origin = "test";
-    t.received_at = now_ms();
-    auto r = store_->insert_triggers(std::vector<Trigger>{t});
+    auto r = store_->insert_triggers(std::vector<Trigger>{make(id, kind, machine, user)});
     ASSERT_TRUE(r) << r.error().message;
   }
 
@@ -154,44 +160,7 @@ TEST_F(DeciderTest, LoopPicksUpTriggersWhenWoken) {
 namespace uda {
 namespace {
 
-Trigger make(const std::string& id, TriggerKind kind, std::uint32_t machine,
-             const std::string& user) {
-  Trigger t;
-  t.id = id;
-  t.kind = kind;
-  t.machine.resource_id = machine;
-  t.user = user;
-  t.origin = "test";
-  t.received_at = now_ms();
-  return t;
-}
-
-// Captures the default logger's output while alive.
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    auto logger = std::make_shared<spdlog::logger>("capture", sink);
-    logger->set_level(spdlog::level::debug);
-    spdlog::set_default_logger(logger);
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-  [[nodiscard]] std::string text() const { return out_.str(); }
-  // The captured line that contains `needle` ("" when none does).
-  [[nodiscard]] std::string line_with(const std::string& needle) const {
-    std::istringstream in(out_.str());
-    for (std::string line; std::getline(in, line);) {
-      if (line.find(needle) != std::string::npos) return line;
-    }
-    return "";
-  }
-
- private:
-  std::shared_ptr<spdlog::logger> previous_;
-  std::ostringstream out_;
-};
+using test::LogCapture;
 
 const char* kFrozen = "rules: []\ndefault: {action: skip, reason: frozen}\n";
 

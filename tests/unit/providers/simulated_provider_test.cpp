@@ -1,13 +1,13 @@
 #include "providers/simulated/simulated_provider.hpp"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <sstream>
 #include <thread>
 
+#include "log_capture.hpp"
 #include "providers/simulated/wmi_codes.hpp"
 #include "test_support.hpp"
 
@@ -48,24 +48,7 @@ std::unique_ptr<SimulatedProvider> make(const TimeSource& time, FaultOptions fau
   return std::make_unique<SimulatedProvider>(std::move(*site), std::move(faults), time);
 }
 
-// Captures the default logger's output while alive.
-class LogCapture {
- public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    auto logger = std::make_shared<spdlog::logger>("capture", sink);
-    logger->set_level(spdlog::level::debug);
-    spdlog::set_default_logger(logger);
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  LogCapture(const LogCapture&) = delete;
-  LogCapture& operator=(const LogCapture&) = delete;
-  [[nodiscard]] std::string text() const { return out_.str(); }
-
- private:
-  std::shared_ptr<spdlog::logger> previous_;
-  std::ostringstream out_;
-};
+using test::LogCapture;
 
 TEST(SimulatedProvider, CreatesAndReportsExisting) {
   FakeTime time;
